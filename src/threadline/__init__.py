@@ -1,0 +1,3 @@
+"""Threadline: a self-hosted discussion engine for news sites."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,125 @@
+"""The API's shapes: request bodies (unknown fields refused) and responses, as msgspec Structs.
+
+These types are also the source of the OpenAPI document's schemas.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Id = Annotated[int, Meta(ge=1, le=2**53, description="A comment id")]
+
+
+class AuthorIn(Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(description="Display name, 1–64 characters")]
+    email: Annotated[str | None, Meta(description="Optional; never shown or returned")] = None
+    website: Annotated[str | None, Meta(description="Optional http(s) URL")] = None
+
+
+class PostCommentIn(Struct, forbid_unknown_fields=True):
+    site: Annotated[str, Meta(description="The site's slug")]
+    thread: Annotated[str, Meta(description="Article id or canonical URL (normalized)")]
+    body: Annotated[str, Meta(description="Markdown source")]
+    author: AuthorIn
+    parent_id: Id | None = None
+    title: Annotated[str | None, Meta(description="Article title; sets the thread's")] = None
+    url: Annotated[str | None, Meta(description="Article URL; sets the thread's")] = None
+    honeypot: Annotated[str, Meta(description="Must be empty: a hidden form field for bots")] = ""
+
+
+class EditCommentIn(Struct, forbid_unknown_fields=True):
+    body: str
+
+
+class VoteIn(Struct, forbid_unknown_fields=True):
+    value: Annotated[Literal[-1, 0, 1], Meta(description="1 up, -1 down, 0 withdraw")]
+    voter: Annotated[
+        str,
+        Meta(
+            description="The reader's opaque voter id (16–128 characters), "
+            "generated and kept by the widget"
+        ),
+    ]
+
+
+class CountsIn(Struct, forbid_unknown_fields=True):
+    site: str
+    keys: Annotated[list[str], Meta(max_length=500)]
+
+
+class AuthorOut(Struct):
+    name: str
+    website: str | None
+
+
+class CommentOut(Struct):
+    id: int
+    parent_id: int | None
+    depth: int
+    author: AuthorOut | None
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    score: int
+    upvotes: int
+    downvotes: int
+    reply_count: int
+    deleted: bool
+    status: Literal["published", "pending", "rejected", "deleted"]
+
+
+class ThreadOut(Struct):
+    id: int | None
+    site: str
+    key: str
+    title: str | None
+    url: str | None
+    closed: bool
+    comment_count: int
+
+
+class ThreadPageOut(Struct):
+    thread: ThreadOut
+    comments: list[CommentOut]
+    next_cursor: str | None
+
+
+class PostedCommentOut(Struct):
+    comment: CommentOut
+    edit_token: Annotated[str, Meta(description="Shown once: proves ownership for edit/delete")]
+
+
+class CommentWithContextOut(Struct):
+    comment: CommentOut
+    ancestors: list[CommentOut]
+    thread: ThreadOut
+
+
+class CommentOnlyOut(Struct):
+    comment: CommentOut
+
+
+class CountsOut(Struct):
+    counts: dict[str, int]
+
+
+class HealthOut(Struct):
+    status: str
+    database: str
+
+
+class ErrorBody(Struct, omit_defaults=True):
+    code: Annotated[str, Meta(description="Stable, machine-readable")]
+    message: Annotated[str, Meta(description="A sentence for people")]
+    field: str | None = None
+
+
+class ErrorOut(Struct):
+    error: ErrorBody
+
+
+encoder = msgspec.json.Encoder()

@@ -1,0 +1,38 @@
+"""Domain objects → response structs."""
+
+from __future__ import annotations
+
+from threadline.api.schemas import AuthorOut, CommentOut, ThreadOut
+from threadline.domain.models import Comment, Site, Thread
+
+
+def comment_out(c: Comment) -> CommentOut:
+    return CommentOut(
+        id=c.id,
+        parent_id=c.parent_id,
+        depth=c.depth,
+        author=None if c.deleted else AuthorOut(c.author.name, c.author.website),
+        html="" if c.deleted else c.html,
+        created_at=c.created_at,
+        edited_at=c.edited_at,
+        score=c.score,
+        upvotes=c.upvotes,
+        downvotes=c.downvotes,
+        reply_count=c.reply_count,
+        deleted=c.deleted,
+        status=c.status.value,
+    )
+
+
+def thread_out(site: Site, key: str, thread: Thread | None) -> ThreadOut:
+    if thread is None:
+        return ThreadOut(None, site.slug, key, None, None, False, 0)
+    return ThreadOut(
+        thread.id,
+        site.slug,
+        thread.key,
+        thread.title,
+        thread.url,
+        thread.closed,
+        thread.comment_count,
+    )

@@ -1,0 +1,46 @@
+"""Per-process token buckets for write rate limits (per client IP, per author)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from threadline.domain.errors import RateLimited
+
+
+class RateLimiter:
+    """`allow(key, per_minute)` spends one token from the key's bucket or raises RateLimited.
+
+    A bucket holds `per_minute` tokens and refills continuously; the least recently used
+    buckets are forgotten beyond `max_keys`, so a flood of addresses cannot exhaust memory.
+    """
+
+    def __init__(
+        self, clock: Callable[[], float], enabled: bool = True, max_keys: int = 100_000
+    ) -> None:
+        self._clock = clock
+        self.enabled = enabled
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, per_minute: int, what: str) -> None:
+        if not self.enabled or per_minute <= 0:
+            return
+        rate = per_minute / 60.0
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.pop(key, (float(per_minute), now))
+            tokens = min(float(per_minute), tokens + (now - last) * rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                retry = max(1, math.ceil((1.0 - tokens) / rate))
+                raise RateLimited(
+                    f"Too many {what} in a short time; please wait {retry} seconds and try again.",
+                    retry_after=retry,
+                )
+            self._buckets[key] = (tokens - 1.0, now)
+            while len(self._buckets) > self._max_keys:
+                self._buckets.popitem(last=False)

@@ -1,0 +1,68 @@
+"""`threadline` — run and administer a Threadline server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from threadline.cli.db import db
+from threadline.cli.serve import serve
+from threadline.cli.site import site
+from threadline.config import ConfigError, load_settings
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: threadline --database sqlite:///comments.db serve --port 8080",
+)
+@click.option(
+    "--database",
+    metavar="URL",
+    help="sqlite:///path/file.db or "
+    "postgresql://user@host:port/db (default: THREADLINE_DATABASE_URL, or a file in "
+    "the data directory).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="A TOML file of settings (see docs/configuration.md).",
+)
+@click.version_option(package_name="threadline")
+@click.pass_context
+def cli(ctx: click.Context, database: str | None, config_file: str | None) -> None:
+    """Threadline: threaded discussions for news sites.
+
+    Settings come from THREADLINE_* environment variables, an optional TOML config file
+    and the options below; see docs/configuration.md.
+    """
+    try:
+        settings = load_settings(config_file, overrides={"database_url": database})
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if config_file:  # server worker processes read their settings from the environment
+        os.environ["THREADLINE_CONFIG"] = config_file
+    ctx.obj = settings
+
+
+cli.add_command(serve)
+cli.add_command(db)
+cli.add_command(site)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    return cli.main(args=argv, prog_name="threadline")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

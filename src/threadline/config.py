@@ -1,0 +1,211 @@
+"""Every server setting, declared once as data.
+
+Environment variables (THREADLINE_<NAME>), the TOML config file, CLI flags and
+docs/configuration.md all derive from SETTINGS; an unknown key stops start-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "THREADLINE_"
+
+
+class ConfigError(Exception):
+    """A setting could not be read; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return os.path.join(base, "threadline")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        str,
+        "",
+        "Where comments live: sqlite:///path/file.db or postgresql://user@host:port/db. "
+        "Empty: threadline.db in the data directory.",
+    ),
+    Setting(
+        "data_dir",
+        str,
+        "",
+        "Directory for the default SQLite file and the generated secret "
+        "key. Empty: $XDG_DATA_HOME/threadline (~/.local/share/threadline).",
+    ),
+    Setting("host", str, "127.0.0.1", "Interface `threadline serve` listens on."),
+    Setting("port", int, 8080, "TCP port `threadline serve` listens on."),
+    Setting(
+        "secret_key",
+        str,
+        "",
+        "Secret for hashing voter identities. Empty: generated once "
+        "and kept in the data directory (set it explicitly when running several instances).",
+    ),
+    Setting(
+        "rate_limits",
+        bool,
+        True,
+        "Enforce per-IP and per-author write limits. Set to off for benchmarks and bulk loads.",
+    ),
+    Setting(
+        "trusted_proxies",
+        list,
+        [],
+        "Addresses of reverse proxies whose X-Forwarded-For is "
+        'believed, e.g. ["127.0.0.1"]. Comma-separated in the environment.',
+    ),
+    Setting("max_request_bytes", int, 65_536, "Largest request body accepted; larger gets 413."),
+    Setting("max_page_size", int, 1000, "Largest `limit` a thread page request may ask for."),
+    Setting("cache_pages", int, 2048, "Serialized thread pages kept in memory per process."),
+    Setting(
+        "cache_revalidate_ms",
+        int,
+        1000,
+        "How long a cached page is trusted before its "
+        "thread version is checked again (writes in this process invalidate at once).",
+    ),
+    Setting(
+        "write_batch_max",
+        int,
+        128,
+        "Most writes committed together in one transaction (group commit).",
+    ),
+    Setting("postgres_pool_size", int, 8, "Read connections per process on PostgreSQL."),
+    Setting("log_level", str, "info", "Logging level: debug, info, warning, error."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = ""
+    data_dir: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = ""
+    rate_limits: bool = True
+    trusted_proxies: list[str] = dataclasses.field(default_factory=list)
+    max_request_bytes: int = 65_536
+    max_page_size: int = 1000
+    cache_pages: int = 2048
+    cache_revalidate_ms: int = 1000
+    write_batch_max: int = 128
+    postgres_pool_size: int = 8
+    log_level: str = "info"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir or _default_data_dir())
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'threadline.db'}"
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    try:
+        if setting.type is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError("expected on/off, true/false, 1/0")
+        if setting.type is int:
+            if isinstance(value, bool):
+                raise ValueError("expected a whole number")
+            return int(value)
+        if setting.type is list:
+            if isinstance(value, str):
+                return [v.strip() for v in value.split(",") if v.strip()]
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return list(value)
+            raise ValueError("expected a list of strings")
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return value
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: invalid value {value!r} for {setting.name}: {exc}") from exc
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults < config file < THREADLINE_* environment < explicit overrides (CLI flags)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
+    if config_file:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        for key, value in data.items():
+            if key not in _BY_NAME:
+                raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(_BY_NAME)}")
+            values[key] = _coerce(_BY_NAME[key], value, str(path))
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key not in _BY_NAME:
+            raise ConfigError(
+                f"unknown environment variable {name}; known: "
+                + ", ".join(ENV_PREFIX + n.upper() for n in _BY_NAME)
+            )
+        values[key] = _coerce(_BY_NAME[key], raw, f"environment {name}")
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in _BY_NAME:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[key] = _coerce(_BY_NAME[key], value, f"option --{key.replace('_', '-')}")
+    return Settings(**values)
+
+
+def settings_markdown() -> str:
+    """The configuration reference, generated so it can never drift from the code."""
+    lines = [
+        "| setting | environment variable | type | default | what it does |",
+        "|---|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = s.default if s.default not in ("", []) else "(empty)"
+        if isinstance(default, bool):
+            default = "on" if default else "off"
+        lines.append(
+            f"| `{s.name}` | `{ENV_PREFIX}{s.name.upper()}` | {s.type.__name__} | `{default}` "
+            f"| {s.help} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,35 @@
+"""Events announced after a change commits (never before: listeners only see durable facts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadChanged:
+    """Base of every event that changes what a thread page shows."""
+
+    site_slug: str
+    thread_key: str
+    thread_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPosted(ThreadChanged):
+    comment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentEdited(ThreadChanged):
+    comment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDeleted(ThreadChanged):
+    comment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCast(ThreadChanged):
+    comment_id: int

@@ -1,0 +1,1 @@
+"""Layer 2: notifications — durable outbox, email, webhooks."""

@@ -1,0 +1,229 @@
+"""Posting, editing, deleting and fetching single comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from threadline.auth import permissions
+from threadline.auth.tokens import hash_edit_token, new_edit_token
+from threadline.domain.errors import InvalidInput, NotFound
+from threadline.domain.events import CommentDeleted, CommentEdited, CommentPosted
+from threadline.domain.keys import MAX_KEY_LENGTH, normalize_thread_key
+from threadline.domain.models import (
+    Author,
+    Comment,
+    CommentStatus,
+    NewComment,
+    Site,
+    Thread,
+)
+from threadline.domain.tree import placeholder
+from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.sites import get_site
+from threadline.storage.gateway import Gateway
+from threadline.text.checks import clean_email, clean_text, clean_url
+
+MAX_NAME_LENGTH = 64
+MAX_TITLE_LENGTH = 300
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDraft:
+    site: str
+    thread: str
+    body: str
+    author: Author
+    parent_id: int | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostedComment:
+    comment: Comment
+    thread: Thread
+    edit_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInContext:
+    comment: Comment
+    ancestors: list[Comment]
+    thread: Thread
+    site: Site
+
+
+def clean_thread_key(raw: str, site: Site) -> str:
+    key = clean_text(raw, "thread key", max_length=MAX_KEY_LENGTH, multiline=False)
+    return normalize_thread_key(key, keep_query=site.settings.keep_url_query)
+
+
+def _clean_author(author: Author) -> Author:
+    return Author(
+        name=clean_text(author.name, "name", max_length=MAX_NAME_LENGTH, multiline=False),
+        email=clean_email(author.email),
+        website=clean_url(author.website, "website"),
+    )
+
+
+def _clean_body(body: str, site: Site) -> str:
+    return clean_text(body, "comment", max_length=site.settings.max_comment_length, multiline=True)
+
+
+def _author_key(author: Author) -> str:
+    return (author.email or author.name).casefold()
+
+
+def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -> PostedComment:
+    site = get_site(ctx, draft.site)
+    key = clean_thread_key(draft.thread, site)
+    author = _clean_author(draft.author)
+    body = _clean_body(draft.body, site)
+    title = (
+        clean_text(draft.title, "title", max_length=MAX_TITLE_LENGTH, multiline=False)
+        if draft.title and draft.title.strip()
+        else None
+    )
+    url = clean_url(draft.url, "url")
+
+    permissions.check_origin(site, client.origin, client.own_origin)
+    settings = site.settings
+    ctx.limiter.allow(
+        f"post-ip:{site.id}:{client.ip}",
+        settings.comments_per_minute_per_ip,
+        "comments from your network",
+    )
+    ctx.limiter.allow(
+        f"post-author:{site.id}:{_author_key(author)}",
+        settings.comments_per_minute_per_author,
+        "comments from you",
+    )
+
+    html = ctx.renderer.render(body)  # once, at write time, outside the write transaction
+    token = new_edit_token()
+    status = CommentStatus.PENDING if settings.premoderation else CommentStatus.PUBLISHED
+    now = ctx.clock()
+
+    def job(db: Gateway) -> tuple[Comment, Thread]:
+        if draft.parent_id is not None:
+            parent = db.get_comment(draft.parent_id)
+            existing = db.get_thread(site.id, key)
+            if parent is None or existing is None or parent.thread_id != existing.id:
+                raise InvalidInput(
+                    "The comment you are replying to is not in this discussion.",
+                    code="parent_not_in_thread",
+                    field="parent_id",
+                )
+            permissions.check_can_reply_to(parent)
+            depth = parent.depth + 1
+        else:
+            depth = 0
+        thread = db.upsert_thread(site.id, key, title, url, now)
+        permissions.check_can_post(thread)
+        comment = db.insert_comment(
+            NewComment(
+                thread_id=thread.id,
+                parent_id=draft.parent_id,
+                depth=depth,
+                status=status,
+                author=author,
+                body=body,
+                html=html,
+                created_at=now,
+                edit_token_hash=hash_edit_token(token),
+                ip=client.ip,
+                user_agent=client.user_agent,
+            )
+        )
+        published = 1 if status is CommentStatus.PUBLISHED else 0
+        version = db.bump_version(thread.id, published_delta=published)
+        thread = db.get_thread_by_id(thread.id) or thread
+        assert thread.version == version
+        return comment, thread
+
+    comment, thread = ctx.store.write(job)
+    ctx.bus.publish(CommentPosted(site.slug, thread.key, thread.id, thread.version, comment.id))
+    return PostedComment(comment, thread, token)
+
+
+def _load_owned(ctx: ServiceContext, comment_id: int) -> tuple[Comment, Thread, Site, str | None]:
+    with ctx.store.reading() as db:
+        comment = db.get_comment(comment_id)
+        thread = db.get_thread_by_id(comment.thread_id) if comment else None
+        site = db.get_site_by_id(thread.site_id) if thread else None
+        token_hash = db.edit_token_hash(comment_id) if comment else None
+    if comment is None or thread is None or site is None:
+        raise NotFound(f"There is no comment {comment_id}.", code="comment_not_found")
+    return comment, thread, site, token_hash
+
+
+def edit_comment(
+    ctx: ServiceContext, comment_id: int, body: str, token: str | None, client: ClientInfo
+) -> Comment:
+    comment, thread, site, token_hash = _load_owned(ctx, comment_id)
+    now = ctx.clock()
+    permissions.check_origin(site, client.origin, client.own_origin)
+    permissions.check_owner_within_window(comment, token, token_hash, site, now)
+    ctx.limiter.allow(
+        f"edit-ip:{site.id}:{client.ip}",
+        site.settings.comments_per_minute_per_ip * 2,
+        "changes from your network",
+    )
+    clean = _clean_body(body, site)
+    html = ctx.renderer.render(clean)
+
+    def job(db: Gateway) -> tuple[Comment, int]:
+        current = db.get_comment(comment_id)
+        # Re-checked inside the transaction: a concurrent delete must win.
+        assert current is not None
+        permissions.check_owner_within_window(
+            current, token, db.edit_token_hash(comment_id), site, now
+        )
+        updated = db.update_comment_body(comment_id, clean, html, now)
+        return updated, db.bump_version(thread.id)
+
+    updated, version = ctx.store.write(job)
+    ctx.bus.publish(CommentEdited(site.slug, thread.key, thread.id, version, comment_id))
+    return updated
+
+
+def delete_comment(
+    ctx: ServiceContext, comment_id: int, token: str | None, client: ClientInfo
+) -> None:
+    comment, thread, site, token_hash = _load_owned(ctx, comment_id)
+    now = ctx.clock()
+    permissions.check_origin(site, client.origin, client.own_origin)
+    permissions.check_owner_within_window(comment, token, token_hash, site, now)
+    ctx.limiter.allow(
+        f"edit-ip:{site.id}:{client.ip}",
+        site.settings.comments_per_minute_per_ip * 2,
+        "changes from your network",
+    )
+
+    def job(db: Gateway) -> int:
+        current = db.get_comment(comment_id)
+        assert current is not None
+        permissions.check_owner_within_window(
+            current, token, db.edit_token_hash(comment_id), site, now
+        )
+        was_published = current.status is CommentStatus.PUBLISHED
+        db.mark_deleted(comment_id, now)
+        return db.bump_version(thread.id, published_delta=-1 if was_published else 0)
+
+    version = ctx.store.write(job)
+    ctx.bus.publish(CommentDeleted(site.slug, thread.key, thread.id, version, comment_id))
+
+
+def get_comment_in_context(ctx: ServiceContext, comment_id: int) -> CommentInContext:
+    """A published comment with its ancestors (removed ones as placeholders), for permalinks."""
+    with ctx.store.reading() as db:
+        comment = db.get_comment(comment_id)
+        if comment is None or comment.status is not CommentStatus.PUBLISHED:
+            raise NotFound(f"There is no comment {comment_id}.", code="comment_not_found")
+        thread = db.get_thread_by_id(comment.thread_id)
+        site = db.get_site_by_id(thread.site_id) if thread else None
+        ancestors = db.ancestors(comment_id)
+        replies = db.count_visible_replies(comment_id)
+    assert thread is not None and site is not None
+    shown = [a if a.status is CommentStatus.PUBLISHED else placeholder(a) for a in ancestors]
+    return CommentInContext(replace(comment, reply_count=replies), shown, thread, site)

@@ -1,0 +1,62 @@
+"""Votes: one per voter identity per comment; casting the same vote again changes nothing."""
+
+from __future__ import annotations
+
+from threadline.auth import permissions
+from threadline.auth.tokens import voter_digest
+from threadline.domain.errors import InvalidInput, NotFound
+from threadline.domain.events import VoteCast
+from threadline.domain.models import Comment, CommentStatus, VoteValue
+from threadline.service.context import ClientInfo, ServiceContext
+from threadline.storage.gateway import Gateway
+
+MIN_VOTER_LENGTH = 16
+MAX_VOTER_LENGTH = 128
+
+
+def cast_vote(
+    ctx: ServiceContext, comment_id: int, value: int, voter: str, client: ClientInfo
+) -> Comment:
+    try:
+        vote = VoteValue(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            "A vote is 1 (up), -1 (down) or 0 (withdraw).", code="invalid_vote", field="value"
+        ) from exc
+    voter = voter.strip()
+    if not (MIN_VOTER_LENGTH <= len(voter) <= MAX_VOTER_LENGTH) or not voter.isprintable():
+        raise InvalidInput(
+            f"The voter id must be {MIN_VOTER_LENGTH}–{MAX_VOTER_LENGTH} printable characters.",
+            code="invalid_voter",
+            field="voter",
+        )
+    with ctx.store.reading() as db:
+        comment = db.get_comment(comment_id)
+        thread = db.get_thread_by_id(comment.thread_id) if comment else None
+        site = db.get_site_by_id(thread.site_id) if thread else None
+    if (
+        comment is None
+        or thread is None
+        or site is None
+        or (comment.status is not CommentStatus.PUBLISHED)
+    ):
+        raise NotFound(f"There is no comment {comment_id}.", code="comment_not_found")
+    permissions.check_origin(site, client.origin, client.own_origin)
+    ctx.limiter.allow(
+        f"vote-ip:{site.id}:{client.ip}",
+        site.settings.votes_per_minute_per_ip,
+        "votes from your network",
+    )
+    digest = voter_digest(ctx.secret_key, site.slug, voter)
+    now = ctx.clock()
+
+    def job(db: Gateway) -> tuple[Comment, int]:
+        current = db.get_comment(comment_id)
+        assert current is not None
+        permissions.check_can_vote(current)
+        updated = db.set_vote(comment_id, digest, int(vote), now)
+        return updated, db.bump_version(thread.id)
+
+    updated, version = ctx.store.write(job)
+    ctx.bus.publish(VoteCast(site.slug, thread.key, thread.id, version, comment_id))
+    return updated

@@ -1,0 +1,381 @@
+"""The queries, written once for both backends.
+
+SQL here uses `:name` parameters; a backend's Dialect rewrites them for its driver. A
+Gateway wraps one connection: a reader's, or the writer's inside a group-commit transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from threadline.domain.errors import AlreadyExists
+from threadline.domain.models import (
+    Author,
+    Comment,
+    CommentStatus,
+    NewComment,
+    Site,
+    SiteSettings,
+    Thread,
+)
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str) -> Any: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ...) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    integrity_error: type[Exception]
+    rewrite: Callable[[str], str]
+
+
+def named_to_pyformat(sql: str) -> str:
+    """`:name` → `%(name)s`, for psycopg."""
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def to_us(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def from_us(value: int | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+
+
+def _settings_from_json(text: str) -> SiteSettings:
+    known = {f.name for f in fields(SiteSettings)}
+    data = {k: v for k, v in json.loads(text or "{}").items() if k in known}
+    return SiteSettings(**data)
+
+
+def _site(row: Row) -> Site:
+    return Site(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        origins=tuple(json.loads(row["origins"])),
+        settings=_settings_from_json(row["settings"]),
+        created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _thread(row: Row) -> Thread:
+    return Thread(
+        id=row["id"],
+        site_id=row["site_id"],
+        key=row["key"],
+        title=row["title"],
+        url=row["url"],
+        closed=bool(row["closed"]),
+        comment_count=row["comment_count"],
+        version=row["version"],
+        created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+COMMENT_COLUMNS = (
+    "id, thread_id, parent_id, depth, status, author_name, author_email, author_website, "
+    "body, html, created_at, edited_at, upvotes, downvotes"
+)
+
+
+def _prefixed(alias: str) -> str:
+    return ", ".join(f"{alias}.{col}" for col in COMMENT_COLUMNS.split(", "))
+
+
+def _comment(row: Row) -> Comment:
+    return Comment(
+        id=row["id"],
+        thread_id=row["thread_id"],
+        parent_id=row["parent_id"],
+        depth=row["depth"],
+        status=CommentStatus(row["status"]),
+        author=Author(row["author_name"], row["author_email"], row["author_website"]),
+        body=row["body"],
+        html=row["html"],
+        created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
+        edited_at=from_us(row["edited_at"]),
+        upvotes=row["upvotes"],
+        downvotes=row["downvotes"],
+    )
+
+
+class Gateway:
+    """Typed queries over one connection. Writes are only called inside a write job."""
+
+    def __init__(self, conn: Connection, dialect: Dialect) -> None:
+        self._conn = conn
+        self._dialect = dialect
+        self._sql: dict[str, str] = {}
+
+    def _exec(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        text = self._sql.get(sql)
+        if text is None:
+            text = self._sql[sql] = self._dialect.rewrite(sql)
+        return self._conn.execute(text, params or {})
+
+    def _one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        row: Row | None = self._exec(sql, params).fetchone()
+        return row
+
+    def _all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        rows: list[Row] = self._exec(sql, params).fetchall()
+        return rows
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def ping(self) -> bool:
+        row = self._one("SELECT 1 AS ok")
+        return row is not None and row["ok"] == 1
+
+    def get_site(self, slug: str) -> Site | None:
+        row = self._one("SELECT * FROM sites WHERE slug = :slug", {"slug": slug})
+        return _site(row) if row else None
+
+    def get_site_by_id(self, site_id: int) -> Site | None:
+        row = self._one("SELECT * FROM sites WHERE id = :id", {"id": site_id})
+        return _site(row) if row else None
+
+    def list_sites(self) -> list[Site]:
+        return [_site(r) for r in self._all("SELECT * FROM sites ORDER BY slug")]
+
+    def get_thread(self, site_id: int, key: str) -> Thread | None:
+        row = self._one(
+            "SELECT * FROM threads WHERE site_id = :site_id AND key = :key",
+            {"site_id": site_id, "key": key},
+        )
+        return _thread(row) if row else None
+
+    def get_thread_by_id(self, thread_id: int) -> Thread | None:
+        row = self._one("SELECT * FROM threads WHERE id = :id", {"id": thread_id})
+        return _thread(row) if row else None
+
+    def thread_version(self, site_id: int, key: str) -> int | None:
+        row = self._one(
+            "SELECT version FROM threads WHERE site_id = :site_id AND key = :key",
+            {"site_id": site_id, "key": key},
+        )
+        return int(row["version"]) if row else None
+
+    def thread_comments(self, thread_id: int) -> list[Comment]:
+        """Every comment of a thread, whatever its status: the tree logic decides what shows."""
+        rows = self._all(
+            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = :thread_id",
+            {"thread_id": thread_id},
+        )
+        return [_comment(r) for r in rows]
+
+    def get_comment(self, comment_id: int) -> Comment | None:
+        row = self._one(
+            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id", {"id": comment_id}
+        )
+        return _comment(row) if row else None
+
+    def edit_token_hash(self, comment_id: int) -> str | None:
+        row = self._one("SELECT edit_token_hash FROM comments WHERE id = :id", {"id": comment_id})
+        return row["edit_token_hash"] if row else None
+
+    def ancestors(self, comment_id: int) -> list[Comment]:
+        """Parent, grandparent … of a comment, top-level first."""
+        rows = self._all(
+            f"""
+            WITH RECURSIVE chain(id, parent_id, n) AS (
+                SELECT id, parent_id, 0 FROM comments WHERE id = :id
+                UNION ALL
+                SELECT c.id, c.parent_id, chain.n + 1
+                FROM comments c JOIN chain ON c.id = chain.parent_id
+            )
+            SELECT {_prefixed("c")}, chain.n AS n
+            FROM chain JOIN comments c ON c.id = chain.id
+            WHERE chain.n > 0 ORDER BY chain.n DESC
+            """,
+            {"id": comment_id},
+        )
+        return [_comment(r) for r in rows]
+
+    def comment_counts(self, site_id: int, keys: Iterable[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(keys))
+        counts = dict.fromkeys(wanted, 0)
+        # Chunked so the parameter count stays within every driver's limits.
+        for start in range(0, len(wanted), 200):
+            chunk = wanted[start : start + 200]
+            names = {f"k{i}": key for i, key in enumerate(chunk)}
+            marks = ", ".join(f":{n}" for n in names)
+            rows = self._all(
+                f"SELECT key, comment_count FROM threads WHERE site_id = :site_id "
+                f"AND key IN ({marks})",
+                {"site_id": site_id, **names},
+            )
+            for r in rows:
+                counts[r["key"]] = int(r["comment_count"])
+        return counts
+
+    def server_value(self, name: str) -> str | None:
+        row = self._one("SELECT value FROM server_values WHERE name = :name", {"name": name})
+        return row["value"] if row else None
+
+    # -- writes --------------------------------------------------------------------------
+
+    def insert_site(
+        self, slug: str, name: str, origins: Sequence[str], settings: SiteSettings, now: datetime
+    ) -> Site:
+        try:
+            row = self._one(
+                "INSERT INTO sites (slug, name, origins, settings, created_at) "
+                "VALUES (:slug, :name, :origins, :settings, :now) RETURNING *",
+                {
+                    "slug": slug,
+                    "name": name,
+                    "origins": json.dumps(list(origins)),
+                    "settings": json.dumps(asdict(settings)),
+                    "now": to_us(now),
+                },
+            )
+        except self._dialect.integrity_error as exc:
+            raise AlreadyExists(f"A site with the slug {slug!r} already exists.") from exc
+        assert row is not None
+        return _site(row)
+
+    def upsert_thread(
+        self, site_id: int, key: str, title: str | None, url: str | None, now: datetime
+    ) -> Thread:
+        """The thread for (site, key), created on first use; a missing title/url is filled in."""
+        row = self._one(
+            """
+            INSERT INTO threads (site_id, key, title, url, created_at)
+            VALUES (:site_id, :key, :title, :url, :now)
+            ON CONFLICT (site_id, key) DO UPDATE
+               SET title = COALESCE(threads.title, excluded.title),
+                   url = COALESCE(threads.url, excluded.url)
+            RETURNING *
+            """,
+            {"site_id": site_id, "key": key, "title": title, "url": url, "now": to_us(now)},
+        )
+        assert row is not None
+        return _thread(row)
+
+    def set_thread_closed(self, thread_id: int, closed: bool) -> int:
+        self._exec(
+            "UPDATE threads SET closed = :closed WHERE id = :id",
+            {"closed": int(closed), "id": thread_id},
+        )
+        return self.bump_version(thread_id)
+
+    def bump_version(self, thread_id: int, published_delta: int = 0) -> int:
+        row = self._one(
+            "UPDATE threads SET version = version + 1, comment_count = comment_count + :delta "
+            "WHERE id = :id RETURNING version",
+            {"id": thread_id, "delta": published_delta},
+        )
+        assert row is not None
+        return int(row["version"])
+
+    def insert_comment(self, new: NewComment) -> Comment:
+        row = self._one(
+            f"""
+            INSERT INTO comments (thread_id, parent_id, depth, status, author_name, author_email,
+                author_website, body, html, created_at, edit_token_hash, ip, user_agent)
+            VALUES (:thread_id, :parent_id, :depth, :status, :name, :email, :website, :body,
+                :html, :created_at, :token, :ip, :ua)
+            RETURNING {COMMENT_COLUMNS}
+            """,
+            {
+                "thread_id": new.thread_id,
+                "parent_id": new.parent_id,
+                "depth": new.depth,
+                "status": new.status.value,
+                "name": new.author.name,
+                "email": new.author.email,
+                "website": new.author.website,
+                "body": new.body,
+                "html": new.html,
+                "created_at": to_us(new.created_at),
+                "token": new.edit_token_hash,
+                "ip": new.ip,
+                "ua": new.user_agent,
+            },
+        )
+        assert row is not None
+        return _comment(row)
+
+    def update_comment_body(self, comment_id: int, body: str, html: str, now: datetime) -> Comment:
+        row = self._one(
+            f"UPDATE comments SET body = :body, html = :html, edited_at = :now WHERE id = :id "
+            f"RETURNING {COMMENT_COLUMNS}",
+            {"id": comment_id, "body": body, "html": html, "now": to_us(now)},
+        )
+        assert row is not None
+        return _comment(row)
+
+    def mark_deleted(self, comment_id: int, now: datetime) -> Comment:
+        """Status deleted and the personal content gone; the row stays for the tree's shape."""
+        row = self._one(
+            f"""
+            UPDATE comments SET status = 'deleted', author_name = '', author_email = NULL,
+                author_website = NULL, body = '', html = '', edited_at = :now,
+                edit_token_hash = NULL, ip = NULL, user_agent = NULL
+            WHERE id = :id RETURNING {COMMENT_COLUMNS}
+            """,
+            {"id": comment_id, "now": to_us(now)},
+        )
+        assert row is not None
+        return _comment(row)
+
+    def count_visible_replies(self, comment_id: int) -> int:
+        row = self._one(
+            "SELECT COUNT(*) AS n FROM comments WHERE parent_id = :id AND status = 'published'",
+            {"id": comment_id},
+        )
+        return int(row["n"]) if row else 0
+
+    def set_vote(self, comment_id: int, voter: str, value: int, now: datetime) -> Comment:
+        """Record a voter's current vote and keep the comment's tallies in step with it."""
+        old_row = self._one(
+            "SELECT value FROM votes WHERE comment_id = :cid AND voter = :voter",
+            {"cid": comment_id, "voter": voter},
+        )
+        old = int(old_row["value"]) if old_row else 0
+        self._exec(
+            """
+            INSERT INTO votes (comment_id, voter, value, updated_at)
+            VALUES (:cid, :voter, :value, :now)
+            ON CONFLICT (comment_id, voter) DO UPDATE
+               SET value = excluded.value, updated_at = excluded.updated_at
+            """,
+            {"cid": comment_id, "voter": voter, "value": value, "now": to_us(now)},
+        )
+        up = (value == 1) - (old == 1)
+        down = (value == -1) - (old == -1)
+        row = self._one(
+            f"UPDATE comments SET upvotes = upvotes + :up, downvotes = downvotes + :down "
+            f"WHERE id = :id RETURNING {COMMENT_COLUMNS}",
+            {"id": comment_id, "up": up, "down": down},
+        )
+        assert row is not None
+        return _comment(row)
+
+    def ensure_server_value(self, name: str, candidate: str) -> str:
+        """The stored value, or `candidate` stored now; concurrent instances agree on one."""
+        self._exec(
+            "INSERT INTO server_values (name, value) VALUES (:name, :value) "
+            "ON CONFLICT (name) DO NOTHING",
+            {"name": name, "value": candidate},
+        )
+        value = self.server_value(name)
+        assert value is not None
+        return value

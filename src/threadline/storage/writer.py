@@ -1,0 +1,123 @@
+"""Group commit: one writer thread runs queued write jobs in shared transactions.
+
+With durable settings each commit waits for the disk; batching every job that queued up
+meanwhile into one transaction pays that wait once per batch instead of once per comment.
+Each job runs inside its own savepoint, so one job's error fails that job alone. A job's
+caller is answered only after the batch committed: an acknowledged write is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Generic, Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+G = TypeVar("G")
+
+
+class TransactionControl(Protocol):
+    """What the writer needs from a backend's connection."""
+
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def savepoint(self) -> None: ...
+    def release_savepoint(self) -> None: ...
+    def rollback_to_savepoint(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class WriterClosed(RuntimeError):
+    pass
+
+
+_STOP = object()
+
+
+class GroupCommitWriter(Generic[G]):
+    def __init__(
+        self,
+        control: TransactionControl,
+        gateway: G,
+        max_batch: int = 128,
+        name: str = "threadline-writer",
+    ) -> None:
+        self._control = control
+        self._gateway = gateway
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[G], T]) -> Future[T]:
+        if self._closed:
+            raise WriterClosed("the store is closed")
+        future: Future[T] = Future()
+        self._queue.put((job, future))
+        return future
+
+    def run(self, job: Callable[[G], T]) -> T:
+        return self.submit(job).result()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join()
+        self._control.close()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._commit_batch(batch)
+
+    def _commit_batch(self, batch: list[tuple[Callable[[G], Any], Future[Any]]]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            self._control.begin()
+            for job, _ in batch:
+                self._control.savepoint()
+                try:
+                    result = job(self._gateway)
+                except BaseException as exc:  # the job's own failure, reported to its caller
+                    self._control.rollback_to_savepoint()
+                    outcomes.append((False, exc))
+                else:
+                    self._control.release_savepoint()
+                    outcomes.append((True, result))
+            self._control.commit()
+        except BaseException as exc:
+            log.exception("group commit of %d writes failed", len(batch))
+            try:
+                self._control.rollback()
+            except Exception:
+                log.exception("rollback after a failed commit failed too")
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)

@@ -1,0 +1,56 @@
+"""Markdown → safe HTML, done once when a comment is written.
+
+markdown-it-py parses a comment-sized subset of CommonMark (no raw HTML, no images — an
+image would make readers' browsers call third parties — no headings or tables); nh3, an
+allow-list sanitizer, then has the last word on every tag, attribute and URL scheme.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "hr",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow ugc noopener"
+
+
+class Renderer:
+    """Turns a comment's Markdown source into sanitized HTML."""
+
+    def __init__(self) -> None:
+        md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
+        md.enable(["linkify", "strikethrough"])
+        md.disable(["heading", "lheading", "image", "html_block", "html_inline"])
+        self._md = md
+
+    def render(self, source: str) -> str:
+        return sanitize_html(self._md.render(source)).strip()
+
+
+def sanitize_html(html: str) -> str:
+    """The one sanitizer: everything shown as HTML passes through here."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )

@@ -1,0 +1,1 @@
+"""Layer 3: transfer — importers and exporters."""
