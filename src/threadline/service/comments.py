@@ -17,7 +17,7 @@ from threadline.domain.models import (
     Site,
     Thread,
 )
-from threadline.domain.tree import placeholder
+from threadline.domain.tree import placeholder, visible_tree
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -215,7 +215,10 @@ def delete_comment(
 
 
 def get_comment_in_context(ctx: ServiceContext, comment_id: int) -> CommentInContext:
-    """A published comment with its ancestors (removed ones as placeholders), for permalinks."""
+    """A published comment with its ancestors (removed ones as placeholders), for permalinks.
+
+    Reply counts come from the same tree logic as thread pages, so both always agree.
+    """
     with ctx.store.reading() as db:
         comment = db.get_comment(comment_id)
         if comment is None or comment.status is not CommentStatus.PUBLISHED:
@@ -223,7 +226,11 @@ def get_comment_in_context(ctx: ServiceContext, comment_id: int) -> CommentInCon
         thread = db.get_thread_by_id(comment.thread_id)
         site = db.get_site_by_id(thread.site_id) if thread else None
         ancestors = db.ancestors(comment_id)
-        replies = db.count_visible_replies(comment_id)
+        children = visible_tree(db.thread_comments(comment.thread_id))
     assert thread is not None and site is not None
-    shown = [a if a.status is CommentStatus.PUBLISHED else placeholder(a) for a in ancestors]
-    return CommentInContext(replace(comment, reply_count=replies), shown, thread, site)
+
+    def shown(c: Comment) -> Comment:
+        visible = c if c.status is CommentStatus.PUBLISHED else placeholder(c)
+        return replace(visible, reply_count=len(children.get(c.id, [])))
+
+    return CommentInContext(shown(comment), [shown(a) for a in ancestors], thread, site)
