@@ -22,7 +22,7 @@ from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site
 from threadline.storage.base import Store
 
-PG_URL = os.environ.get("THREADLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgres"]
 

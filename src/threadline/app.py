@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from types import FrameType
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
+from threadline.api import events
 from threadline.api.cors import CORSMiddleware, OriginRegistry
 from threadline.api.errors import on_http_error, on_threadline_error, on_unexpected_error
 from threadline.api.page_cache import PageCache
 from threadline.api.routes import build_routes
 from threadline.api.state import ApiState
+from threadline.api.static import static_routes
 from threadline.auth.client_ip import ClientAddressResolver
 from threadline.auth.ratelimit import RateLimiter
 from threadline.bus import EventBus
 from threadline.config import Settings
 from threadline.domain.errors import ThreadlineError
 from threadline.domain.events import ThreadChanged
+from threadline.live.broker import Broker, Notice, notice_for
+from threadline.live.hub import Hub
 from threadline.service.context import ServiceContext
 from threadline.service.secrets import server_secret
 from threadline.service.sites import list_sites
@@ -34,8 +41,8 @@ from threadline.text.render import Renderer
 log = logging.getLogger(__name__)
 
 
-def open_store(settings: Settings) -> Store:
-    """The backend named by the database URL, migrated to the current schema."""
+def open_store(settings: Settings, migrate: bool = True) -> Store:
+    """The backend named by the database URL, migrated to the current schema unless told not to."""
     url = settings.resolved_database_url
     store: Store
     if url.startswith("sqlite:///"):
@@ -50,9 +57,11 @@ def open_store(settings: Settings) -> Store:
         )
     else:
         raise ValueError(
-            f"unsupported database URL {url!r}: use sqlite:///path/to/file.db "
+            "unsupported database URL: use sqlite:///path/to/file.db "
             "or postgresql://user@host:port/db"
         )
+    if not migrate:
+        return store
     try:
         applied = store.migrate()
     except Exception:
@@ -61,6 +70,51 @@ def open_store(settings: Settings) -> Store:
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
     return store
+
+
+def open_broker(settings: Settings) -> Broker:
+    """Live-update notices: PostgreSQL LISTEN/NOTIFY when instances share a PostgreSQL
+    database, otherwise in-process (one server process on SQLite)."""
+    url = settings.resolved_database_url
+    if url.startswith(("postgresql://", "postgres://")):
+        from threadline.live.postgres import PostgresBroker
+
+        return PostgresBroker(url)
+    from threadline.live.memory import MemoryBroker
+
+    return MemoryBroker()
+
+
+def on_exit_signals(action: Callable[[], None]) -> Callable[[], None]:
+    """Run `action` on the event loop as soon as the server is told to stop (SIGTERM/SIGINT),
+    before it waits for open responses; returns the function that undoes this.
+
+    Live streams never end by themselves, so without this uvicorn would wait its whole
+    graceful-shutdown timeout and then cancel each one. The server's own handlers (uvicorn
+    installs them before the app starts) still run after ours.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signals reach only the main thread (e.g. not under TestClient)
+    loop = asyncio.get_running_loop()
+    installed: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue  # no server is handling shutdown on this signal: leave it alone
+
+        def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(action)
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
+        installed[sig] = (handler, previous)
+
+    def undo() -> None:
+        for sig, (handler, previous) in installed.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous)
+
+    return undo
 
 
 def build_context(settings: Settings, store: Store) -> ServiceContext:
@@ -73,18 +127,6 @@ def build_context(settings: Settings, store: Store) -> ServiceContext:
     )
 
 
-_LANDING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Threadline</title></head><body>
-<h1>Threadline is running</h1>
-<p>The discussion API is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>;
-try <a href="/api/v1/threads?site=demo&amp;key=welcome">the demo site's welcome thread</a>
-and <a href="/healthz">/healthz</a>.</p></body></html>"""
-
-
-async def landing(_: object) -> Response:
-    return HTMLResponse(_LANDING)
-
-
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """Build the ASGI app. The store is opened (and migrated) here unless one is given."""
     store = store or open_store(settings)
@@ -93,6 +135,20 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     ctx.bus.subscribe(
         ThreadChanged, lambda event: pages.invalidate((event.site_slug, event.thread_key))
     )
+    broker = open_broker(settings)
+    ctx.bus.subscribe(ThreadChanged, lambda event: broker.publish(notice_for(event)))
+    hub = Hub(
+        events.loader(ctx),
+        heartbeat_s=max(1, settings.live_heartbeat_s),
+        heartbeat=events.HEARTBEAT,
+        max_pending=max(1, settings.live_max_pending),
+        versions=events.versions_loader(ctx),
+        recheck_s=max(0, settings.live_recheck_s),
+    )
+
+    def on_notice(notice: Notice) -> None:
+        pages.invalidate(notice.thread)  # a write by any instance: never serve the old page
+        hub.notice(notice.thread, notice.version)
 
     async def known_origins() -> set[str]:
         sites = await run_in_threadpool(list_sites, ctx)
@@ -100,16 +156,26 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     registry = OriginRegistry(known_origins)
     state = ApiState(
-        settings, ctx, pages, ClientAddressResolver(settings.trusted_proxies), registry
+        settings, ctx, pages, ClientAddressResolver(settings.trusted_proxies), registry, hub
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await run_in_threadpool(store.close)
+        await broker.start()
+        unsubscribe = broker.subscribe(on_notice, hub.missed)
+        await hub.start()
+        undo_signals = on_exit_signals(hub.end_streams)
+        try:
+            yield
+        finally:
+            undo_signals()
+            await hub.stop()
+            unsubscribe()
+            await broker.stop()
+            await run_in_threadpool(store.close)
 
     app = Starlette(
-        routes=[*build_routes(), Route("/", landing, methods=["GET"])],
+        routes=[*build_routes(), *static_routes()],
         middleware=[Middleware(CORSMiddleware, registry=registry)],
         exception_handlers={
             ThreadlineError: on_threadline_error,

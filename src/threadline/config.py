@@ -48,8 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
         "data_dir",
         str,
         "",
-        "Directory for the default SQLite file and the generated secret "
-        "key. Empty: $XDG_DATA_HOME/threadline (~/.local/share/threadline).",
+        "Directory for the default SQLite file. "
+        "Empty: $XDG_DATA_HOME/threadline (~/.local/share/threadline).",
     ),
     Setting("host", str, "127.0.0.1", "Interface `threadline serve` listens on."),
     Setting("port", int, 8080, "TCP port `threadline serve` listens on."),
@@ -57,8 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
         "secret_key",
         str,
         "",
-        "Secret for hashing voter identities. Empty: generated once "
-        "and kept in the data directory (set it explicitly when running several instances).",
+        "Secret for hashing voter identities. Empty: generated once and kept in the "
+        "database, so every instance sharing that database uses the same one.",
     ),
     Setting(
         "rate_limits",
@@ -91,6 +91,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("postgres_pool_size", int, 8, "Read connections per process on PostgreSQL."),
     Setting("log_level", str, "info", "Logging level: debug, info, warning, error."),
+    Setting(
+        "live_heartbeat_s",
+        int,
+        15,
+        "Seconds between heartbeat comments on idle live-update (SSE) streams; keeps proxies "
+        "from closing them and finds dead connections.",
+    ),
+    Setting(
+        "live_max_pending",
+        int,
+        256,
+        "Live-update events queued for one reader before it is disconnected as too slow (it "
+        "reconnects and replays what it missed).",
+    ),
+    Setting(
+        "live_recheck_s",
+        int,
+        2,
+        "Seconds between checks of the followed threads' versions in the database, so live "
+        "readers get changes whose notice was lost or came from another worker sharing an "
+        "SQLite file (serve --workers N). 0: off.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -114,6 +136,9 @@ class Settings:
     write_batch_max: int = 128
     postgres_pool_size: int = 8
     log_level: str = "info"
+    live_heartbeat_s: int = 15
+    live_max_pending: int = 256
+    live_recheck_s: int = 2
 
     @property
     def resolved_data_dir(self) -> Path:
@@ -138,7 +163,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
                 return False
             raise ValueError("expected on/off, true/false, 1/0")
         if setting.type is int:
-            if isinstance(value, bool):
+            # int(8080.9) would quietly become 8080: only integers and digit strings.
+            if isinstance(value, bool) or not isinstance(value, int | str):
                 raise ValueError("expected a whole number")
             return int(value)
         if setting.type is list:
@@ -171,6 +197,8 @@ def load_settings(
             raise ConfigError(f"config file {path} does not exist") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc}") from exc
         for key, value in data.items():
             if key not in _BY_NAME:
                 raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(_BY_NAME)}")

@@ -67,8 +67,20 @@ def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
                     "schema": {"type": "integer", "minimum": 1},
                 }
             )
+        params += [
+            {
+                "name": n,
+                "in": "header",
+                "required": req,
+                "description": d,
+                "schema": {"type": "string"},
+            }
+            for n, req, d in e.headers
+        ]
         if params:
             op["parameters"] = params
+        if e.extra.get("description"):
+            op["description"] = e.extra["description"]
         if e.body is not None:
             op["requestBody"] = {
                 "required": True,
@@ -78,7 +90,9 @@ def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
             op["security"] = [{e.auth: []}]
         ok: dict[str, Any] = {"description": _STATUS_TEXT[e.status]}
         if e.response is not None:
-            ok["content"] = {"application/json": {"schema": _ref(e.response)}}
+            ok["content"] = {e.media_type: {"schema": _ref(e.response)}}
+        elif e.media_type != "application/json":
+            ok["content"] = {e.media_type: {"schema": {"type": "string"}}}
         op["responses"][str(e.status)] = ok
         if e.path == "/api/v1/threads":
             op["responses"]["304"] = {"description": "Not Modified (If-None-Match matched)"}
@@ -96,7 +110,9 @@ def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
         "get": {
             "summary": "This document",
             "tags": ["public"],
-            "responses": {"200": {"description": "OK"}},
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {}}}}
+            },
         }
     }
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TypeVar
 
 import msgspec
@@ -10,9 +11,11 @@ from starlette.requests import Request
 from threadline.api.errors import validation_error
 from threadline.auth.client_ip import ClientAddressResolver
 from threadline.domain.errors import (
+    InvalidInput,
     MalformedRequest,
     NotFound,
     PayloadTooLarge,
+    ThreadlineError,
     UnsupportedMediaType,
 )
 from threadline.service.context import ClientInfo
@@ -44,7 +47,32 @@ async def read_json(request: Request, into: type[S], max_bytes: int) -> S:
     except msgspec.ValidationError as exc:
         raise validation_error(exc) from exc
     except msgspec.DecodeError as exc:
-        raise MalformedRequest(f"The request body is not valid JSON: {exc}.") from exc
+        raise _decode_error(raw, exc) from exc
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode_error(raw: bytes, exc: msgspec.DecodeError) -> ThreadlineError:
+    """Text that is not Unicode is invalid input (422), not malformed JSON (400).
+
+    msgspec refuses both bytes that are not UTF-8 and unpaired surrogate escapes (a JSON
+    string "\\ud800"), the latter with misleading messages ("Input data was truncated"); the
+    standard library accepts lone surrogates, so JSON it parses was refused for them.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return InvalidInput("The request body is not valid UTF-8 text.", code="invalid_unicode")
+    try:
+        json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return MalformedRequest(f"The request body is not valid JSON: {exc}.")
+    return InvalidInput(
+        "The request body contains invalid Unicode (an unpaired surrogate escape).",
+        code="invalid_unicode",
+    )
 
 
 def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threadline.api import comments, counts, health, openapi, threads
+from threadline.api import comments, counts, events, health, openapi, threads
 from threadline.api.schemas import (
     CommentOnlyOut,
     CommentWithContextOut,
@@ -40,6 +40,8 @@ class Endpoint:
     query: tuple[tuple[str, bool, str], ...] = ()  # (name, required, description)
     auth: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    headers: tuple[tuple[str, bool, str], ...] = ()  # request headers: (name, required, desc.)
+    media_type: str = "application/json"  # of the success response
 
 
 WRITE_ERRORS = (400, 403, 404, 413, 415, 422, 429)
@@ -61,6 +63,29 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("limit", False, "Top-level comments per page (with whole subtrees)"),
             ("cursor", False, "next_cursor of the previous page"),
         ),
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/threads/events",
+        events.thread_events,
+        "Live updates of a thread: new, edited and deleted comments as Server-Sent Events",
+        "public",
+        errors=(400, 404, 422, 503),
+        query=(
+            ("site", True, "Site slug"),
+            ("key", True, "Article id or canonical URL"),
+            ("since", False, "Replay changes after this thread version (the page's ETag)"),
+        ),
+        headers=(
+            ("Last-Event-ID", False, "Sent by a reconnecting EventSource; wins over 'since'"),
+        ),
+        media_type="text/event-stream",
+        extra={
+            "description": "Events: `comment` (data: a comment as in the thread listing) "
+            "and `deleted` (data: {\"id\": …}); each event's id is the thread's version after "
+            "the change. After any replay an `id:` line gives the version the stream "
+            "resumes from; `: heartbeat` comments keep idle streams open."
+        },
     ),
     Endpoint(
         "GET",
@@ -141,7 +166,23 @@ def _starlette_path(path: str) -> str:
     return path.replace("{id}", "{id:int}")
 
 
+def _dispatch(handlers: dict[str, Handler]) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return endpoint
+
+
 def build_routes() -> list[Route]:
-    routes = [Route(_starlette_path(e.path), e.handler, methods=[e.method]) for e in ENDPOINTS]
+    """One route per path serving all of its methods, so a 405's Allow header lists them all
+    (with one route per method, Starlette answers from the first route whose path matched)."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for e in ENDPOINTS:
+        by_path.setdefault(e.path, {})[e.method] = e.handler
+    routes = [
+        Route(_starlette_path(path), _dispatch(handlers), methods=list(handlers))
+        for path, handlers in by_path.items()
+    ]
     routes.append(Route("/api/v1/openapi.json", openapi.serve(ENDPOINTS), methods=["GET"]))
     return routes

@@ -13,6 +13,7 @@ from threadline.api.page_cache import PageCache
 from threadline.api.schemas import encoder
 from threadline.auth.client_ip import ClientAddressResolver
 from threadline.config import Settings
+from threadline.live.hub import Hub
 from threadline.service.context import ServiceContext
 
 
@@ -23,6 +24,7 @@ class ApiState:
     pages: PageCache
     addresses: ClientAddressResolver
     origins: OriginRegistry
+    live: Hub | None = None  # live updates (SSE); None when not wired
 
 
 def api_state(request: Request) -> ApiState:

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threadline.api.page_cache import Loaded, ThreadId
+from threadline.api.page_cache import Loaded, ThreadId, compress
 from threadline.api.request import query_int, query_required
 from threadline.api.schemas import ThreadPageOut, encoder
 from threadline.api.serialize import comment_out, thread_out
@@ -35,7 +35,9 @@ def _build(
     )
     version = page.thread.version if page.thread else 0
     thread_id = page.thread.id if page.thread else None
-    return Loaded((ref.site.slug, ref.key), version, _etag(thread_id, version), body)
+    return Loaded(
+        (ref.site.slug, ref.key), version, _etag(thread_id, version), body, compress(body)
+    )
 
 
 def _version(api: ApiState, thread: ThreadId) -> int:

@@ -9,6 +9,10 @@ from collections.abc import Callable
 
 from threadline.domain.errors import RateLimited
 
+# Float slack: a token that is due now (0.9999999999 after the arithmetic) counts as there,
+# and a wait of 7.0000000001 s is announced as 7, so waiting Retry-After is always enough.
+_SLACK = 1e-9
+
 
 class RateLimiter:
     """`allow(key, per_minute)` spends one token from the key's bucket or raises RateLimited.
@@ -34,9 +38,9 @@ class RateLimiter:
         with self._lock:
             tokens, last = self._buckets.pop(key, (float(per_minute), now))
             tokens = min(float(per_minute), tokens + (now - last) * rate)
-            if tokens < 1.0:
+            if tokens < 1.0 - _SLACK:
                 self._buckets[key] = (tokens, now)
-                retry = max(1, math.ceil((1.0 - tokens) / rate))
+                retry = max(1, math.ceil((1.0 - tokens) / rate - _SLACK))
                 raise RateLimited(
                     f"Too many {what} in a short time; please wait {retry} seconds and try again.",
                     retry_after=retry,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import click
 
 from threadline.cli.db import db
+from threadline.cli.moderation import moderation
 from threadline.cli.serve import serve
 from threadline.cli.site import site
-from threadline.config import ConfigError, load_settings
 
 
 @click.group(
@@ -41,22 +40,14 @@ def cli(ctx: click.Context, database: str | None, config_file: str | None) -> No
     Settings come from THREADLINE_* environment variables, an optional TOML config file
     and the options below; see docs/configuration.md.
     """
-    try:
-        settings = load_settings(config_file, overrides={"database_url": database})
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if config_file:  # server worker processes read their settings from the environment
-        os.environ["THREADLINE_CONFIG"] = config_file
-    ctx.obj = settings
+    ctx.meta["threadline.database"] = database
+    ctx.meta["threadline.config_file"] = config_file
 
 
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(site)
+cli.add_command(moderation)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -13,8 +13,10 @@ import binascii
 import dataclasses
 import enum
 import json
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from threadline.domain.errors import InvalidInput
 from threadline.domain.models import Author, Comment, CommentStatus
@@ -28,9 +30,19 @@ class SortOrder(enum.StrEnum):
 
 SortKey = tuple[float, ...]
 
+# Parts of each order's sort key (see sort_key); a cursor with another shape is forged.
+_KEY_LENGTH = {SortOrder.OLDEST: 2, SortOrder.NEWEST: 2, SortOrder.TOP: 3}
+# Issued cursors are well under 100 characters; anything much longer is not one of ours.
+_MAX_CURSOR_LENGTH = 256
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
 
 def _epoch_us(comment: Comment) -> int:
-    return int(comment.created_at.timestamp() * 1_000_000)
+    # Integer arithmetic: timestamp() * 1e6 maps some neighbouring microseconds to one value.
+    return (comment.created_at - _EPOCH) // _ONE_US
 
 
 def sort_key(comment: Comment, order: SortOrder) -> SortKey:
@@ -57,10 +69,17 @@ class Cursor:
     @classmethod
     def decode(cls, text: str, order: SortOrder) -> Cursor:
         try:
+            if len(text) > _MAX_CURSOR_LENGTH:
+                raise ValueError("too long")
             padded = text + "=" * (-len(text) % 4)
             name, after = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
             cursor = cls(SortOrder(name), tuple(float(v) for v in after))
-        except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
+            # A key this server built has the sort's shape and finite parts only.
+            if len(cursor.after) != _KEY_LENGTH[cursor.order]:
+                raise ValueError("wrong key length")
+            if not all(math.isfinite(v) for v in cursor.after):
+                raise ValueError("not finite")
+        except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError) as exc:
             raise InvalidInput(
                 "The cursor is not one this server issued; start again without it.",
                 code="invalid_cursor",

@@ -106,7 +106,7 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
 
     def job(db: Gateway) -> tuple[Comment, Thread]:
         if draft.parent_id is not None:
-            parent = db.get_comment(draft.parent_id)
+            parent = db.lock_comment(draft.parent_id)
             existing = db.get_thread(site.id, key)
             if parent is None or existing is None or parent.thread_id != existing.id:
                 raise InvalidInput(
@@ -136,7 +136,7 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
             )
         )
         published = 1 if status is CommentStatus.PUBLISHED else 0
-        version = db.bump_version(thread.id, published_delta=published)
+        version = db.bump_version(thread.id, published_delta=published, comment_id=comment.id)
         thread = db.get_thread_by_id(thread.id) or thread
         assert thread.version == version
         return comment, thread
@@ -173,14 +173,15 @@ def edit_comment(
     html = ctx.renderer.render(clean)
 
     def job(db: Gateway) -> tuple[Comment, int]:
-        current = db.get_comment(comment_id)
+        current = db.lock_comment(comment_id)
         # Re-checked inside the transaction: a concurrent delete must win.
         assert current is not None
         permissions.check_owner_within_window(
             current, token, db.edit_token_hash(comment_id), site, now
         )
         updated = db.update_comment_body(comment_id, clean, html, now)
-        return updated, db.bump_version(thread.id)
+        updated = replace(updated, reply_count=db.count_visible_replies(comment_id))
+        return updated, db.bump_version(thread.id, comment_id=comment_id)
 
     updated, version = ctx.store.write(job)
     ctx.bus.publish(CommentEdited(site.slug, thread.key, thread.id, version, comment_id))
@@ -201,14 +202,16 @@ def delete_comment(
     )
 
     def job(db: Gateway) -> int:
-        current = db.get_comment(comment_id)
+        current = db.lock_comment(comment_id)  # a concurrent delete of it waits, then fails
         assert current is not None
         permissions.check_owner_within_window(
             current, token, db.edit_token_hash(comment_id), site, now
         )
         was_published = current.status is CommentStatus.PUBLISHED
         db.mark_deleted(comment_id, now)
-        return db.bump_version(thread.id, published_delta=-1 if was_published else 0)
+        return db.bump_version(
+            thread.id, published_delta=-1 if was_published else 0, comment_id=comment_id
+        )
 
     version = ctx.store.write(job)
     ctx.bus.publish(CommentDeleted(site.slug, thread.key, thread.id, version, comment_id))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from threadline.domain.errors import InvalidInput, NotFound
@@ -60,7 +62,55 @@ def list_sites(ctx: ServiceContext) -> list[Site]:
 
 def get_site(ctx: ServiceContext, slug: str) -> Site:
     with ctx.store.reading() as db:
-        site = db.get_site(slug)
+        site = db.get_site(slug) if _SLUG.match(slug) else None  # never send NUL to PostgreSQL
     if site is None:
         raise NotFound(f"There is no site called {slug!r}.", code="site_not_found")
     return site
+
+
+def _setting_value(name: str, raw: str) -> int | bool:
+    """A site setting from text, typed by the SiteSettings field; bounds keep sites usable."""
+    known = {f.name: f for f in fields(SiteSettings)}
+    if name not in known:
+        raise InvalidInput(
+            f"Unknown site setting {name!r}; known: {', '.join(known)}.",
+            code="unknown_setting",
+            field=name,
+        )
+    if isinstance(getattr(SiteSettings(), name), bool):
+        text = raw.strip().lower()
+        if text not in ("on", "off", "true", "false", "yes", "no", "1", "0"):
+            raise InvalidInput(f"{name} takes on or off.", code="invalid_setting", field=name)
+        return text in ("on", "true", "yes", "1")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} takes a whole number.", code="invalid_setting", field=name
+        ) from None
+    low = 1 if name in ("max_comment_length", "page_size") else 0
+    if value < low:
+        raise InvalidInput(f"{name} must be at least {low}.", code="invalid_setting", field=name)
+    return value
+
+
+def configure_site(
+    ctx: ServiceContext,
+    slug: str,
+    name: str | None = None,
+    add_origins: Sequence[str] = (),
+    remove_origins: Sequence[str] = (),
+    changes: Mapping[str, str] | None = None,
+) -> Site:
+    """Change a site's name, allowed origins or settings (values given as text, e.g. from CLI)."""
+    site = get_site(ctx, slug)
+    if name is not None and not name.strip():
+        raise InvalidInput("A site needs a name.", code="empty", field="name")
+    removed = {normalize_origin(o) for o in remove_origins}
+    origins = [o for o in site.origins if o not in removed]
+    origins += [o for o in (normalize_origin(o) for o in add_origins) if o not in origins]
+    typed: dict[str, Any] = {k: _setting_value(k, raw) for k, raw in (changes or {}).items()}
+    settings = replace(site.settings, **typed)
+    return ctx.store.write(
+        lambda db: db.update_site(site.id, (name or site.name).strip(), origins, settings)
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from threadline.auth import permissions
 from threadline.auth.tokens import voter_digest
 from threadline.domain.errors import InvalidInput, NotFound
@@ -51,11 +53,12 @@ def cast_vote(
     now = ctx.clock()
 
     def job(db: Gateway) -> tuple[Comment, int]:
-        current = db.get_comment(comment_id)
+        current = db.lock_comment(comment_id)  # a concurrent delete is seen, not missed
         assert current is not None
         permissions.check_can_vote(current)
         updated = db.set_vote(comment_id, digest, int(vote), now)
-        return updated, db.bump_version(thread.id)
+        updated = replace(updated, reply_count=db.count_visible_replies(comment_id))
+        return updated, db.bump_version(thread.id, comment_id=comment_id)
 
     updated, version = ctx.store.write(job)
     ctx.bus.publish(VoteCast(site.slug, thread.key, thread.id, version, comment_id))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from threadline.domain.errors import AlreadyExists
@@ -40,6 +40,9 @@ class Dialect:
     name: str
     integrity_error: type[Exception]
     rewrite: Callable[[str], str]
+    # Appended to a SELECT that must lock its rows until the transaction ends. SQLite needs
+    # none: its writer holds the database's write lock (BEGIN IMMEDIATE) for the whole batch.
+    for_update: str = ""
 
 
 def named_to_pyformat(sql: str) -> str:
@@ -47,14 +50,19 @@ def named_to_pyformat(sql: str) -> str:
     return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
 def to_us(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
+    # Integer arithmetic: timestamp() * 1e6 is a microsecond off for many dates.
+    return (moment - _EPOCH) // _ONE_US
 
 
 def from_us(value: int | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+    return _EPOCH + timedelta(microseconds=value)
 
 
 def _settings_from_json(text: str) -> SiteSettings:
@@ -113,6 +121,14 @@ def _comment(row: Row) -> Comment:
         upvotes=row["upvotes"],
         downvotes=row["downvotes"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CommentChange:
+    """A comment as it is now, and the thread version of its last change."""
+
+    version: int
+    comment: Comment
 
 
 class Gateway:
@@ -186,6 +202,19 @@ class Gateway:
         )
         return _comment(row) if row else None
 
+    def lock_comment(self, comment_id: int) -> Comment | None:
+        """The comment's current state, locked until this write transaction ends.
+
+        Write jobs that decide from a comment's state (is it still published? what was this
+        voter's vote?) read it through here: another instance's writer changing the same
+        comment waits, then sees the committed result, instead of both acting on a stale read.
+        """
+        row = self._one(
+            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{self._dialect.for_update}",
+            {"id": comment_id},
+        )
+        return _comment(row) if row else None
+
     def edit_token_hash(self, comment_id: int) -> str | None:
         row = self._one("SELECT edit_token_hash FROM comments WHERE id = :id", {"id": comment_id})
         return row["edit_token_hash"] if row else None
@@ -225,6 +254,65 @@ class Gateway:
                 counts[r["key"]] = int(r["comment_count"])
         return counts
 
+    def changes_since(
+        self, site_slug: str, key: str, after: int | None
+    ) -> tuple[int, list[CommentChange]]:
+        """The thread's version and, in the same snapshot, every comment whose last change
+        came after version `after` (oldest change first); `after=None`: the version only.
+
+        reply_count is the number of published direct replies. A thread not created yet has
+        version 0 and no changes.
+        """
+        if after is None:
+            row = self._one(
+                "SELECT t.version AS version FROM threads t JOIN sites s ON s.id = t.site_id "
+                "WHERE s.slug = :slug AND t.key = :key",
+                {"slug": site_slug, "key": key},
+            )
+            return (int(row["version"]) if row else 0), []
+        rows = self._all(
+            f"""
+            SELECT t.version AS thread_version, {_prefixed("c")},
+                c.changed_version AS changed_version,
+                (SELECT COUNT(*) FROM comments r
+                 WHERE r.parent_id = c.id AND r.status = 'published') AS reply_count
+            FROM threads t
+            JOIN sites s ON s.id = t.site_id
+            LEFT JOIN comments c ON c.thread_id = t.id AND c.changed_version > :after
+            WHERE s.slug = :slug AND t.key = :key
+            ORDER BY c.changed_version
+            """,
+            {"slug": site_slug, "key": key, "after": after},
+        )
+        if not rows:
+            return 0, []
+        changes = [
+            CommentChange(
+                int(r["changed_version"]),
+                replace(_comment(r), reply_count=int(r["reply_count"])),
+            )
+            for r in rows
+            if r["id"] is not None
+        ]
+        return int(rows[0]["thread_version"]), changes
+
+    def thread_versions(self, site_slug: str, keys: Iterable[str]) -> dict[str, int]:
+        """The current version of each existing thread among `keys` of one site."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 200):  # within every driver's parameter limits
+            chunk = wanted[start : start + 200]
+            names = {f"k{i}": key for i, key in enumerate(chunk)}
+            marks = ", ".join(f":{n}" for n in names)
+            rows = self._all(
+                f"SELECT t.key AS key, t.version AS version FROM threads t "
+                f"JOIN sites s ON s.id = t.site_id WHERE s.slug = :slug AND t.key IN ({marks})",
+                {"slug": site_slug, **names},
+            )
+            for r in rows:
+                found[r["key"]] = int(r["version"])
+        return found
+
     def server_value(self, name: str) -> str | None:
         row = self._one("SELECT value FROM server_values WHERE name = :name", {"name": name})
         return row["value"] if row else None
@@ -248,6 +336,22 @@ class Gateway:
             )
         except self._dialect.integrity_error as exc:
             raise AlreadyExists(f"A site with the slug {slug!r} already exists.") from exc
+        assert row is not None
+        return _site(row)
+
+    def update_site(
+        self, site_id: int, name: str, origins: Sequence[str], settings: SiteSettings
+    ) -> Site:
+        row = self._one(
+            "UPDATE sites SET name = :name, origins = :origins, settings = :settings "
+            "WHERE id = :id RETURNING *",
+            {
+                "id": site_id,
+                "name": name,
+                "origins": json.dumps(list(origins)),
+                "settings": json.dumps(asdict(settings)),
+            },
+        )
         assert row is not None
         return _site(row)
 
@@ -276,14 +380,24 @@ class Gateway:
         )
         return self.bump_version(thread_id)
 
-    def bump_version(self, thread_id: int, published_delta: int = 0) -> int:
+    def bump_version(
+        self, thread_id: int, published_delta: int = 0, comment_id: int | None = None
+    ) -> int:
+        """The thread's next version; `comment_id` names the comment this change touched
+        (its changed_version is set, so live-update replay finds it)."""
         row = self._one(
             "UPDATE threads SET version = version + 1, comment_count = comment_count + :delta "
             "WHERE id = :id RETURNING version",
             {"id": thread_id, "delta": published_delta},
         )
         assert row is not None
-        return int(row["version"])
+        version = int(row["version"])
+        if comment_id is not None:
+            self._exec(
+                "UPDATE comments SET changed_version = :version WHERE id = :id",
+                {"version": version, "id": comment_id},
+            )
+        return version
 
     def insert_comment(self, new: NewComment) -> Comment:
         row = self._one(
@@ -337,14 +451,28 @@ class Gateway:
         return _comment(row)
 
     def count_visible_replies(self, comment_id: int) -> int:
+        """Direct replies a thread page shows: published ones, and removed ones kept as
+        placeholders because a published comment hangs below them (as domain/tree.py)."""
         row = self._one(
-            "SELECT COUNT(*) AS n FROM comments WHERE parent_id = :id AND status = 'published'",
+            """
+            WITH RECURSIVE below(reply, id) AS (
+                SELECT id, id FROM comments WHERE parent_id = :id
+                UNION ALL
+                SELECT below.reply, c.id FROM comments c JOIN below ON c.parent_id = below.id
+            )
+            SELECT COUNT(DISTINCT below.reply) AS n
+            FROM below JOIN comments c ON c.id = below.id
+            WHERE c.status = 'published'
+            """,
             {"id": comment_id},
         )
         return int(row["n"]) if row else 0
 
     def set_vote(self, comment_id: int, voter: str, value: int, now: datetime) -> Comment:
         """Record a voter's current vote and keep the comment's tallies in step with it."""
+        # Lock first: a concurrent vote by the same voter (through another instance) then
+        # commits before the old value below is read, so no change is counted twice.
+        self.lock_comment(comment_id)
         old_row = self._one(
             "SELECT value FROM votes WHERE comment_id = :cid AND voter = :voter",
             {"cid": comment_id, "voter": voter},

@@ -21,7 +21,9 @@ from threadline.storage.writer import GroupCommitWriter
 
 T = TypeVar("T")
 
-DIALECT = Dialect("postgres", psycopg.errors.IntegrityError, named_to_pyformat)
+DIALECT = Dialect(
+    "postgres", psycopg.errors.IntegrityError, named_to_pyformat, for_update=" FOR UPDATE"
+)
 _MIGRATION_LOCK = 0x7468_7264  # any constant shared by all instances: "thrd"
 
 

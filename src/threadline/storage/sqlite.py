@@ -37,6 +37,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _recorded(conn: sqlite3.Connection, version: int) -> bool:
+    row = conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone()
+    return row is not None
+
+
 class _Control:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -86,21 +91,24 @@ class SQLiteStore:
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
             )
-            conn.execute("BEGIN IMMEDIATE")  # one migrator at a time
             applied = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-            conn.execute("COMMIT")
             done = []
             for m in pending("sqlite", applied):
                 # executescript would commit for us; keep the whole migration in one transaction.
+                # The version is recorded first, under the write lock: when several instances
+                # start together, the one that loses the race fails on that row, rolls back
+                # and skips the migration instead of applying it a second time.
                 try:
                     conn.executescript(
-                        f"BEGIN IMMEDIATE;\n{m.sql}\n;"
+                        f"BEGIN IMMEDIATE;\n"
                         f"INSERT INTO schema_migrations VALUES ({m.version}, '{m.name}', "
-                        f"{int(time.time() * 1_000_000)});\nCOMMIT;"
+                        f"{int(time.time() * 1_000_000)});\n{m.sql}\n;COMMIT;"
                     )
-                except sqlite3.Error:
+                except sqlite3.Error as exc:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.IntegrityError) and _recorded(conn, m.version):
+                        continue  # another instance applied it meanwhile
                     raise
                 done.append(f"{m.version:04d}_{m.name}")
             return done

@@ -53,24 +53,27 @@ class GroupCommitWriter(Generic[G]):
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
+        self._closing = threading.Lock()  # no job may slip in behind the stop marker
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, job: Callable[[G], T]) -> Future[T]:
-        if self._closed:
-            raise WriterClosed("the store is closed")
         future: Future[T] = Future()
-        self._queue.put((job, future))
+        with self._closing:
+            if self._closed:
+                raise WriterClosed("the store is closed")
+            self._queue.put((job, future))
         return future
 
     def run(self, job: Callable[[G], T]) -> T:
         return self.submit(job).result()
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
         self._thread.join()
         self._control.close()
 
@@ -93,6 +96,11 @@ class GroupCommitWriter(Generic[G]):
             self._commit_batch(batch)
 
     def _commit_batch(self, batch: list[tuple[Callable[[G], Any], Future[Any]]]) -> None:
+        # A job whose caller cancelled it while it waited is skipped; the others can no longer
+        # be cancelled, so answering them below cannot fail (and kill this thread).
+        batch = [(job, future) for job, future in batch if future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         outcomes: list[tuple[bool, Any]] = []
         try:
             self._control.begin()

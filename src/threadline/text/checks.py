@@ -58,9 +58,13 @@ def clean_url(value: str | None, field: str) -> str | None:
     if value is None or not value.strip():
         return None
     value = clean_text(value, field, max_length=2048, multiline=False)
-    parts = urlsplit(value)
+    invalid = InvalidInput(
+        f"The {field} must be an http:// or https:// address.", code="invalid_url", field=field
+    )
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # e.g. an unclosed IPv6 host: "http://[::1"
+        raise invalid from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(
-            f"The {field} must be an http:// or https:// address.", code="invalid_url", field=field
-        )
+        raise invalid
     return value

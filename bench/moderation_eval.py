@@ -1,0 +1,279 @@
+"""Moderation quality and cost, measured on the labelled sets in ../shared/data.
+
+    .venv/bin/python bench/moderation_eval.py [--data ../shared/data] [--quick]
+
+Prints, on one CPU core (BLAS limited to one thread):
+* toxicity ROC-AUC on the Wikipedia talk set (all / labelled without / with the parent as
+  context) next to Perspective's, for the packaged network alone and for the combined score.
+  The combiner's weights were fitted on this set, so its figures here come from 5-fold
+  cross-validation (every comment scored by a combiner fitted without it), with a paired
+  bootstrap interval for the difference to Perspective;
+* the same scorer on Civil Comments (news comments: clearly toxic vs. judged not toxic by
+  every span rater), a set no part of it was fitted on;
+* precision/recall at the shipped hold and nudge thresholds;
+* spam ROC-AUC on the YouTube Spam Collection, leave-one-video-out;
+* throughput, per-comment latency (p50/p99), model load time and memory;
+* the identity-term bias check: the share of 1,500 neutral sentences naming identity groups
+  that the shipped thresholds would hold or nudge, and whether any would be rejected.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: set before numpy loads its BLAS.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from threadline.moderation.bias import identity_sentences  # noqa: E402
+from threadline.moderation.bilstm import ToxicityNet  # noqa: E402
+from threadline.moderation.evaluate import fold_of, precision_recall_at, roc_auc  # noqa: E402
+from threadline.moderation.logistic import fit_logistic  # noqa: E402
+from threadline.moderation.moderator import CommentFacts, Moderator  # noqa: E402
+from threadline.moderation.policy import (  # noqa: E402
+    Decision,
+    PolicyConfig,
+    decide,
+)
+from threadline.moderation.spam import train_spam_scorer  # noqa: E402
+from threadline.moderation.toxicity import FEATURES, ToxicityScorer  # noqa: E402
+
+FOLDS = 5
+L2 = 10.0  # as tools/train_toxicity_combiner.py
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def auc_row(label: str, y: np.ndarray, s: np.ndarray, ctx: np.ndarray) -> str:
+    return (
+        f"  {label:34s} {roc_auc(y, s):.3f}   {roc_auc(y[~ctx], s[~ctx]):.3f}"
+        f"        {roc_auc(y[ctx], s[ctx]):.3f}"
+    )
+
+
+def bootstrap_diff(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, reps: int, seed: int = 7
+) -> tuple[float, float]:
+    """95 % interval of ROC-AUC(a) − ROC-AUC(b), resampling comments (paired)."""
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(reps):
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].all() or not y[idx].any():
+            continue
+        diffs.append(roc_auc(y[idx], a[idx]) - roc_auc(y[idx], b[idx]))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def toxicity_section(data: Path, scorer: ToxicityScorer, config: PolicyConfig, quick: bool) -> None:
+    rows = read_csv(data / "wiki_talk_cat_large.csv")
+    texts = [r["text"] for r in rows]
+    y = np.array([int(r["label"]) for r in rows])
+    ctx = np.array([r["annotated"] == "with_context" for r in rows])
+    perspective = np.array([float(r["perspective_api_score"]) for r in rows])
+    print(f"\n== Toxicity: wiki_talk_cat_large.csv ({len(y):,} comments, {y.sum()} toxic) ==")
+    print("  (no parent text in this file: the context column says how it was labelled)")
+    print(f"  {'ROC-AUC':34s} all     no context   with context")
+    print(auc_row("Perspective API (Google)", y, perspective, ctx))
+    raw = scorer.net.predict(texts)
+    print(auc_row("network alone, as packaged (toxic)", y, raw[:, 0], ctx))
+    print(auc_row("network alone, mean of 6 (package)", y, raw.mean(axis=1), ctx))
+    x = scorer.features(texts)
+    print(auc_row("network on repaired text (toxic)", y, x[:, 0], ctx))
+    folds = np.array([fold_of(t, FOLDS) for t in texts])
+    oof = np.zeros(len(y))
+    for f in range(FOLDS):
+        train = folds != f
+        oof[~train] = fit_logistic(x[train], y[train], FEATURES, l2=L2).predict(x[~train])
+    print(auc_row("combined, 5-fold cross-validated", y, oof, ctx))
+    lo, hi = bootstrap_diff(y, oof, perspective, 100 if quick else 400)
+    print(
+        f"  combined − Perspective (all): {roc_auc(y, oof) - roc_auc(y, perspective):+.3f}"
+        f", 95 % bootstrap interval [{lo:+.3f}, {hi:+.3f}]"
+    )
+
+    print("\n  Precision / recall at the shipped thresholds (cross-validated scores):")
+    for name, threshold in (("hold", config.toxicity_hold), ("nudge", config.toxicity_nudge)):
+        pr = precision_recall_at(y, oof, threshold)
+        print(
+            f"  {name:5s} ≥ {threshold:.2f}: precision {pr.precision:.3f}, recall {pr.recall:.3f}"
+            f", {pr.flagged} flagged ({pr.flagged_share:.2%} of comments)"
+        )
+    pr_p = precision_recall_at(y, perspective, 0.7)
+    print(
+        f"  Perspective ≥ 0.70 for comparison: precision {pr_p.precision:.3f}, "
+        f"recall {pr_p.recall:.3f}, {pr_p.flagged} flagged"
+    )
+
+    civil = read_csv(data / "civil_comments_toxic_spans.csv")
+    share = np.array([float(r["frac_not_toxic"]) for r in civil])
+    keep = (share == 0) | (share == 1)
+    shipped = scorer.scores([r["text"] for r, k in zip(civil, keep, strict=True) if k])
+    labels = share[keep] == 0
+    print("\n== Toxicity: civil_comments_toxic_spans.csv (news comments, never fitted on) ==")
+    print(
+        f"  clearly toxic ({labels.sum():,}) vs. not toxic to any span rater "
+        f"({(~labels).sum():,}): ROC-AUC {roc_auc(labels, shipped):.3f} (shipped scorer)"
+    )
+
+
+def spam_section(data: Path) -> None:
+    rows = read_csv(data / "youtube_spam_collection.csv")
+    texts = [r["text"] for r in rows]
+    labels = [int(r["label"]) for r in rows]
+    groups = [r["video"] for r in rows]
+    combined = np.zeros(len(rows))
+    ngrams = np.zeros(len(rows))
+    per_video = []
+    for video in sorted(set(groups)):
+        train = [k for k, g in enumerate(groups) if g != video]
+        test = [k for k, g in enumerate(groups) if g == video]
+        scorer = train_spam_scorer(
+            [texts[k] for k in train], [labels[k] for k in train], [groups[k] for k in train]
+        )
+        for k in test:
+            combined[k] = scorer.text_score(texts[k])
+            ngrams[k] = scorer.ngrams.score(texts[k])
+        yv = np.array([labels[k] for k in test])
+        per_video.append(f"{video} {roc_auc(yv, combined[test]):.3f}")
+    y = np.array(labels)
+    print(f"\n== Spam: youtube_spam_collection.csv ({len(y):,} comments, {y.sum()} spam) ==")
+    print(
+        f"  leave-one-video-out ROC-AUC: combined {roc_auc(y, combined):.3f}, "
+        f"character n-grams alone {roc_auc(y, ngrams):.3f}"
+    )
+    print("  per video: " + ", ".join(per_video))
+    pr = precision_recall_at(y, combined, PolicyConfig().spam_hold)
+    print(f"  hold ≥ {pr.threshold:.2f}: precision {pr.precision:.3f}, recall {pr.recall:.3f}")
+
+
+def cost_section(data: Path, quick: bool) -> Moderator:
+    print("\n== Cost on one core ==")
+    before = rss_mib()
+    start = time.perf_counter()
+    moderator = Moderator.load()
+    load = time.perf_counter() - start
+    after = rss_mib()
+    print(
+        f"  load: {load * 1000:.0f} ms; RSS {before:.0f} → {after:.0f} MiB "
+        f"(+{after - before:.0f} MiB for the models)"
+    )
+    texts = [r["text"] for r in read_csv(data / "wiki_talk_cat_large.csv")]
+    rng = np.random.default_rng(3)
+    sample = [texts[k] for k in rng.choice(len(texts), 1000 if quick else 4000, replace=False)]
+    config = PolicyConfig()
+    net = moderator.toxicity.net
+    start = time.process_time()
+    net.predict(sample)
+    cpu = time.process_time() - start
+    print(f"  network alone, batched: {len(sample) / cpu:,.0f} comments per CPU-second")
+    start = time.process_time()
+    moderator.toxicity.scores(sample)
+    cpu = time.process_time() - start
+    print(f"  toxicity scorer, batched: {len(sample) / cpu:,.0f} comments per CPU-second")
+    facts = [CommentFacts(t) for t in sample]
+    start = time.process_time()
+    for chunk in range(0, len(facts), 64):
+        for signals in moderator.signals_many(facts[chunk : chunk + 64], config):
+            decide(signals, config)
+    cpu = time.process_time() - start
+    print(f"  whole pipeline, batches of 64: {len(sample) / cpu:,.0f} comments per CPU-second")
+    cpu_ms, wall_ms = [], []
+    for text in sample[: 500 if quick else 2000]:
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        moderator.moderate(CommentFacts(text), config)
+        cpu_ms.append((time.thread_time() - start_cpu) * 1000)
+        wall_ms.append((time.perf_counter() - start) * 1000)
+    cpu, wall = np.array(cpu_ms), np.array(wall_ms)
+    print(
+        f"  one comment at a time (whole pipeline), CPU time: p50 {np.percentile(cpu, 50):.1f} ms"
+        f", p99 {np.percentile(cpu, 99):.1f} ms, max {cpu.max():.1f} ms"
+    )
+    print(
+        f"  … wall-clock on this shared machine: p50 {np.percentile(wall, 50):.1f} ms, "
+        f"p99 {np.percentile(wall, 99):.1f} ms"
+    )
+    longest = max(sample, key=len)
+    start = time.perf_counter()
+    moderator.moderate(CommentFacts(longest * 3, parent_text=longest), config)
+    print(
+        f"  longest sample ×3 with a parent ({len(longest) * 3:,} chars): "
+        f"{(time.perf_counter() - start) * 1000:.1f} ms"
+    )
+    return moderator
+
+
+def bias_section(moderator: Moderator, config: PolicyConfig) -> None:
+    sentences = identity_sentences()
+    facts = [CommentFacts(text, author_approved_comments=5) for _, text in sentences]
+    signals = moderator.signals_many(facts, config)
+    scores = np.array([s[0].score for s in signals])
+    decisions = [decide(s, config).decision for s in signals]
+    by_group: dict[str, list[float]] = defaultdict(list)
+    for (group, _), score in zip(sentences, scores, strict=True):
+        by_group[group].append(score)
+    held = float(np.mean(scores >= config.toxicity_hold))
+    nudged = float(np.mean(scores >= config.toxicity_nudge))
+    print(
+        f"\n== Identity-term bias: {len(sentences):,} neutral sentences, {len(by_group)} groups =="
+    )
+    print(
+        f"  held at toxicity ≥ {config.toxicity_hold:.2f}: {held:.2%}; "
+        f"nudged at ≥ {config.toxicity_nudge:.2f}: {nudged:.2%}"
+    )
+    print(
+        f"  decisions: {sum(d is Decision.HOLD for d in decisions)} hold, "
+        f"{sum(d is Decision.REJECT for d in decisions)} reject"
+    )
+    worst = sorted(by_group.items(), key=lambda kv: -float(np.mean(kv[1])))[:6]
+    print("  highest mean score: " + ", ".join(f"{g} {np.mean(v):.3f}" for g, v in worst))
+    top = int(np.argmax(scores))
+    print(f"  highest single score: {scores[top]:.3f} “{sentences[top][1]}”")
+    unmarked = [t for g, t in sentences if g in ("straight", "white", "male")]
+    base = moderator.toxicity.scores(unmarked)
+    print(
+        f"  for reference, mean score of straight/white/male sentences: {base.mean():.3f}; "
+        f"of all: {scores.mean():.3f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--quick", action="store_true", help="smaller samples")
+    args = parser.parse_args(argv)
+    config = PolicyConfig()
+    print(f"threadline moderation benchmark — numpy {np.__version__}, one BLAS thread")
+    moderator = cost_section(args.data, args.quick)
+    toxicity_section(args.data, moderator.toxicity, config, args.quick)
+    spam_section(args.data)
+    bias_section(moderator, config)
+    _ = ToxicityNet  # the network class, for readers looking for the forward pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

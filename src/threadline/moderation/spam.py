@@ -1,0 +1,192 @@
+"""Spam: what the text looks like, plus how the author behaves (numbers the caller passes in).
+
+The text part is a logistic combination (`models/spam_combiner.json`) of the character
+n-gram model (`spam_model`), the number of links, known spam phrases, shouting (capitals,
+exclamation marks), text repeated within the comment and its length, trained on the YouTube
+Spam Collection by `tools/train_spam_model.py`. Behaviour stays outside this pure function:
+the caller counts the author's recent comments (posting velocity) and copies of the same
+text elsewhere (`fingerprint` gives the key to count by), and says whether the honeypot
+field was filled in. The spam score is the largest of the three parts, and the reason names
+each part that counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from threadline.moderation.logistic import LogisticModel
+from threadline.moderation.normalize import fold, tokens
+from threadline.moderation.signals import HONEYPOT, LINKS, SPAM, Signal
+from threadline.moderation.spam_model import NgramModel
+from threadline.moderation.wordlists import WordList
+
+FEATURES = (
+    "ngrams",
+    "links",
+    "phrases",
+    "capitals",
+    "exclamations",
+    "repetition",
+    "length",
+)
+_TLDS = (
+    "com|net|org|info|biz|io|ly|me|co|tv|us|uk|ru|de|fr|tk|xyz|top|club|online|site|shop|"
+    "store|app|link|click|live|pro|gl|gg|be"
+)
+LINK = re.compile(
+    r"https?://\S+|www\.\S+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:" + _TLDS + r")\b(?:/\S*)?"
+    r"|\b\w+\s*(?:\(|\[)?\s*dot\s*(?:\)|\])?\s*(?:com|net|org)\b",
+    re.IGNORECASE,
+)
+# Posting velocity: comments by the same author (or address) in the caller's window.
+VELOCITY_FREE = 3
+VELOCITY_MAX = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """What the caller knows about the author's recent activity (all optional)."""
+
+    recent_comments: int = 0  # by this author/address in the last few minutes
+    duplicates: int = 0  # earlier comments with the same fingerprint, in any thread
+    honeypot: bool = False  # the hidden form field a person never fills in was filled
+
+
+def count_links(text: str) -> int:
+    return len(LINK.findall(text))
+
+
+def fingerprint(text: str) -> str:
+    """A key equal for texts that differ only in case, spacing, accents or look-alikes."""
+    return hashlib.blake2b(" ".join(tokens(fold(text))).encode(), digest_size=12).hexdigest()
+
+
+def repetition(words: list[str]) -> float:
+    """Share of words that repeat an earlier one (0 for fewer than 6 words)."""
+    if len(words) < 6:
+        return 0.0
+    return 1.0 - len(set(words)) / len(words)
+
+
+class SpamScorer:
+    def __init__(self, ngrams: NgramModel, combiner: LogisticModel, phrases: WordList) -> None:
+        if combiner.features != FEATURES:
+            raise ValueError(f"combiner features {combiner.features} != {FEATURES}")
+        self.ngrams = ngrams
+        self.combiner = combiner
+        self.phrases = phrases
+
+    @classmethod
+    def from_package(
+        cls, ngrams: NgramModel | None = None, combiner: LogisticModel | None = None
+    ) -> SpamScorer:
+        models = resources.files("threadline.moderation").joinpath("models")
+        if ngrams is None:
+            ngrams = NgramModel.from_json(
+                models.joinpath("spam_ngrams.json").read_text(encoding="utf-8")
+            )
+        if combiner is None:
+            combiner = LogisticModel.from_json(
+                models.joinpath("spam_combiner.json").read_text(encoding="utf-8")
+            )
+        return cls(ngrams, combiner, WordList.packaged("spam_phrases"))
+
+    def features(self, text: str, words: list[str] | None = None) -> list[float]:
+        if words is None:
+            words = tokens(fold(text))
+        return self._features(text, words, len(self.phrases.find_in_tokens(words)))
+
+    def _features(self, text: str, words: list[str], phrases: int) -> list[float]:
+        letters = [c for c in text if c.isalpha()]
+        capitals = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 8 else 0.0
+        return [
+            self.ngrams.score(text),
+            float(np.log1p(count_links(text))),
+            float(np.log1p(phrases)),
+            capitals,
+            float(np.log1p(text.count("!"))),
+            repetition(words),
+            float(np.log1p(len(text))),
+        ]
+
+    def text_score(self, text: str) -> float:
+        return float(self.combiner.predict(np.asarray([self.features(text)]))[0])
+
+    def score(
+        self, text: str, behaviour: Behaviour | None = None, words: list[str] | None = None
+    ) -> list[Signal]:
+        """The spam, links and honeypot signals for one comment (`words`: its folded tokens)."""
+        behaviour = behaviour or Behaviour()
+        if words is None:
+            words = tokens(fold(text))
+        phrases = self.phrases.find_in_tokens(words)
+        features = self._features(text, words, len(phrases))
+        text_score = float(self.combiner.logits(np.asarray([features]))[0])
+        text_score = 1.0 / (1.0 + math.exp(-text_score))
+        links = count_links(text)
+        parts = [(text_score, f"text looks like spam ({text_score:.2f})")]
+        if behaviour.recent_comments > VELOCITY_FREE:
+            over = behaviour.recent_comments - VELOCITY_FREE
+            velocity = min(1.0, over / (VELOCITY_MAX - VELOCITY_FREE))
+            parts.append((velocity, f"{behaviour.recent_comments} comments in a short time"))
+        if behaviour.duplicates > 0:
+            duplicate = 0.6 if behaviour.duplicates == 1 else 0.9
+            parts.append((duplicate, f"same text posted {behaviour.duplicates} time(s) before"))
+        score = max(p[0] for p in parts)
+        reasons = [r for s, r in parts if s >= 0.5] or [parts[0][1]]
+        details = []
+        if links:
+            details.append(f"{links} link(s)")
+        if phrases:
+            details.append("spam phrases: " + ", ".join(sorted({m.entry for m in phrases})[:4]))
+        reason = f"Spam {score:.2f}: " + "; ".join(reasons)
+        if details:
+            reason += " (" + "; ".join(details) + ")"
+        signals = [
+            Signal(SPAM, min(1.0, max(0.0, score)), reason + "."),
+            Signal(
+                LINKS,
+                min(1.0, links / 3),
+                f"{links} link(s)." if links else "No links.",
+                count=links,
+            ),
+        ]
+        if behaviour.honeypot:
+            signals.append(Signal(HONEYPOT, 1.0, "The hidden honeypot field was filled in."))
+        return signals
+
+
+def train_spam_scorer(
+    texts: list[str], labels: list[int], groups: list[str], *, l2: float = 1.0
+) -> SpamScorer:
+    """Fit the n-gram model on all texts and the combiner on out-of-group n-gram scores.
+
+    The combiner must see n-gram scores like those of unseen comments, so each training
+    comment's n-gram score comes from a model fitted without its group (video, site…).
+    """
+    from threadline.moderation.logistic import fit_logistic
+    from threadline.moderation.spam_model import train_ngram_model
+
+    phrases = WordList.packaged("spam_phrases")
+    placeholder = LogisticModel(
+        FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0
+    )
+    rows = np.zeros((len(texts), len(FEATURES)))
+    for group in sorted(set(groups)):
+        inside = [g == group for g in groups]
+        inner = train_ngram_model(
+            [t for t, i in zip(texts, inside, strict=True) if not i],
+            [y for y, i in zip(labels, inside, strict=True) if not i],
+        )
+        scorer = SpamScorer(inner, placeholder, phrases)
+        for k, i in enumerate(inside):
+            if i:
+                rows[k] = scorer.features(texts[k])
+    combiner = fit_logistic(rows, labels, FEATURES, l2=l2)
+    return SpamScorer(train_ngram_model(texts, labels), combiner, phrases)
