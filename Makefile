@@ -27,6 +27,7 @@ typecheck: $(STAMP)
 
 ## test: lint, type-check, and the whole test suite (SQLite and PostgreSQL)
 test: lint typecheck
+	PYTHON=$(BIN)/python bash scripts/browser-deps.sh
 	$(BIN)/python -m pytest
 
 ## bench: the benchmarks in bench/ (see docs/benchmarks.md)

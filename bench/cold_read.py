@@ -33,7 +33,7 @@ from harness import (
     scratch_dir,
     table,
 )
-from peers import SITE, THREAD_KEY, Threadline, load_thread
+from peers import NO_AUTOMODERATION, SITE, THREAD_KEY, Threadline, load_thread
 from workload import SEED, generate
 from writes import PG_URL, drop_pg_schema, fresh_pg_schema
 
@@ -166,7 +166,9 @@ def in_process(database_url: str, repeats: int) -> dict[str, Any]:
 
 def run_backend(name: str, database_url: str, samples: int, workdir: Any) -> dict[str, Any]:
     comments = generate()
-    with Threadline(database_url, workdir, workers=1, name=f"cold-{name}") as server:
+    with Threadline(
+        database_url, workdir, workers=1, name=f"cold-{name}", site_settings=NO_AUTOMODERATION
+    ) as server:
         log(f"{name}: posting {len(comments)} comments")
         load_thread(server.port, comments, server.post)
         log(f"{name}: {samples} cold reads of each kind")

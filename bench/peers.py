@@ -36,6 +36,10 @@ ISSO_VERSION = "0.14.0"
 ISSO_VENV = BENCH_DIR / ".isso-venv"
 THREAD_KEY = "bench-thread"
 SITE = "demo"
+# The moderation engine off: every comment of the workload is published as posted, so all
+# servers hold the same 1,000 comments (Isso and nginx have no scoring either). The writes
+# benchmark also measures Threadline with it on (the default).
+NO_AUTOMODERATION = {"automoderation": "off"}
 
 
 # -- Threadline -------------------------------------------------------------------------------
@@ -43,7 +47,8 @@ SITE = "demo"
 
 class Threadline:
     """`threadline serve` with rate limits off, on a database URL of our choosing, whose site
-    'demo' is created first with `threadline site add`.
+    'demo' is created first with `threadline site add` (and given `site_settings` with
+    `threadline site configure`).
 
     `access_log=False` runs it with THREADLINE_LOG_LEVEL=warning, which silences uvicorn's
     per-request access line (nginx and gunicorn here log no requests either)."""
@@ -57,6 +62,7 @@ class Threadline:
         name: str = "threadline",
         python: str | None = None,
         access_log: bool = False,
+        site_settings: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.database_url = database_url
@@ -82,6 +88,8 @@ class Threadline:
         )
         if added.returncode != 0 and "already exists" not in added.stdout + added.stderr:
             raise RuntimeError(f"threadline site add failed: {added.stdout}{added.stderr}")
+        if site_settings:
+            configure_site(database_url, site_settings, python)
         argv = [*cli, "serve", "--port", str(self.port), "--workers", str(workers)]
         self.workers = workers
         self.service = Service(name, argv, workdir / f"{name}-{self.port}.log", env=base)
@@ -135,6 +143,35 @@ class Threadline:
 
     def __exit__(self, *exc: object) -> None:
         self.service.stop()
+
+
+def configure_site(database_url: str, settings: dict[str, str], python: str | None = None) -> None:
+    """`threadline site configure demo --set KEY=VALUE …` (servers read it on the next post)."""
+    sets = [arg for k, v in settings.items() for arg in ("--set", f"{k}={v}")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADLINE_")}
+    configured = subprocess.run(
+        [
+            python or sys.executable,
+            "-m",
+            "threadline.cli.main",
+            "--database",
+            database_url,
+            "site",
+            "configure",
+            SITE,
+            *sets,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if configured.returncode != 0:
+        raise RuntimeError(
+            f"threadline site configure {' '.join(sets)} failed: "
+            f"{configured.stdout}{configured.stderr}"
+        )
 
 
 def comment_json(comment: WorkComment, parent_id: int | None, key: str) -> dict[str, Any]:
@@ -224,6 +261,7 @@ class Nginx:
         binary = ensure_tool("nginx", "nginx")
         self.port = free_port()
         folder = workdir / "nginx"
+        workdir.mkdir(parents=True, exist_ok=True)
         (folder / "www").mkdir(parents=True, exist_ok=True)
         for path in (workdir, folder, folder / "www"):  # nginx workers run as nobody
             path.chmod(0o755)

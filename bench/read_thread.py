@@ -34,7 +34,7 @@ from harness import (
     server_runtime,
     table,
 )
-from peers import Isso, Nginx, Threadline, load_thread
+from peers import NO_AUTOMODERATION, Isso, Nginx, Threadline, load_thread
 from workload import describe, generate
 
 CONNECTIONS = 32
@@ -126,7 +126,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     db_url = f"sqlite:///{workdir / 'threadline.db'}"
     with ExitStack() as stack:
         ours = stack.enter_context(
-            Threadline(db_url, workdir, workers=args.workers, name="threadline-main")
+            Threadline(
+                db_url,
+                workdir,
+                workers=args.workers,
+                name="threadline-main",
+                site_settings=NO_AUTOMODERATION,
+            )
         )
         log(f"posting {len(comments)} comments to Threadline ({args.workers} workers)")
         load_thread(ours.port, comments, ours.post)
@@ -153,6 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             request(server.port, "GET", path)  # fills its cache
 
         nginx = stack.enter_context(Nginx(body, gz_body, workdir, workers=args.workers))
+        nginx_one = stack.enter_context(Nginx(body, gz_body, workdir / "one", workers=1))
         _, _, nginx_body = request(nginx.port, "GET", Nginx.PATH)
         _, ngz_headers, nginx_gz = request(nginx.port, "GET", Nginx.PATH, headers=GZIP)
         assert nginx_body == body and nginx_gz == gz_body, "nginx must serve identical bytes"
@@ -162,6 +169,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         one_url = f"http://{HOST}:{one.port}{path}"
         logged_url = f"http://{HOST}:{logged.port}{path}"
         nginx_url = f"http://{HOST}:{nginx.port}{Nginx.PATH}"
+        nginx_one_url = f"http://{HOST}:{nginx_one.port}{Nginx.PATH}"
         w = args.workers
         d = args.duration
         plain = Target(f"threadline ({w} workers)", ours_url, {}, ours.server_pids, d)
@@ -170,11 +178,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"threadline, access log on ({w} workers)", logged_url, {}, logged.server_pids, d
         )
         single = Target("threadline (1 worker)", one_url, {}, one.server_pids, d)
+        nginx_single = Target("nginx (1 worker)", nginx_one_url, {}, nginx_one.server_pids, d)
         zipped = Target(f"threadline gzip ({w} workers)", ours_url, GZIP, ours.server_pids, d)
         nginx_zipped = Target(
             f"nginx gzip_static ({w} workers)", nginx_url, GZIP, nginx.server_pids, d
         )
-        targets = [plain, nginx_plain, with_log, single, zipped, nginx_zipped]
+        targets = [plain, nginx_plain, with_log, single, nginx_single, zipped, nginx_zipped]
 
         isso_target: Target | None = None
         isso_db_dir = workdir
@@ -223,6 +232,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     gz_ratio_rounds = [
         x.rps / y.rps for x, y in zip(zipped.runs, nginx_zipped.runs, strict=True) if y.rps
     ]
+    single_ratio_rounds = [
+        x.rps / y.rps for x, y in zip(single.runs, nginx_single.runs, strict=True) if y.rps
+    ]
     log_ratio_rounds = [
         x.rps / y.rps for x, y in zip(with_log.runs, nginx_plain.runs, strict=True) if y.rps
     ]
@@ -243,6 +255,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ratio_vs_nginx_rounds": ratio_rounds,
         "gzip_ratio_vs_nginx": median(gz_ratio_rounds) if gz_ratio_rounds else None,
         "access_log_ratio_vs_nginx": median(log_ratio_rounds) if log_ratio_rounds else None,
+        "one_worker_ratio_vs_nginx": median(single_ratio_rounds) if single_ratio_rounds else None,
         "peak_rss_mib_one_process": max(
             summaries[t.name]["peak_rss_mib"] for t in (plain, with_log, single, zipped)
         ),
@@ -286,6 +299,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(
         f"\nThreadline / nginx: {result['ratio_vs_nginx']:.2f}× (plain), "
         f"{result['access_log_ratio_vs_nginx']:.2f}× (plain, access log on), "
+        f"{result['one_worker_ratio_vs_nginx']:.2f}× (plain, 1 worker each), "
         f"{result['gzip_ratio_vs_nginx']:.2f}× (gzip)  [target ≥ 0.5×]; "
         f"nginx {nginx_s['rps']:.0f} req/s"
     )

@@ -3,7 +3,7 @@
 Run it with a throwaway interpreter that has TensorFlow and the original wheel installed
 (never part of Threadline's install), with Threadline's `src/` on the path:
 
-    python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu
+    python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu threadpoolctl
     /tmp/tfvenv/bin/pip install --no-deps toxic_comment_classifier-0.3.0-py3-none-any.whl
     PYTHONPATH=src /tmp/tfvenv/bin/python tools/verify_toxicity_model.py \\
         --data ../shared/data/wiki_talk_cat_large.csv --limit 3000 \\

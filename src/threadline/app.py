@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from threadline.admin.views import AdminState, admin_routes
 from threadline.api import events
 from threadline.api.cors import CORSMiddleware, OriginRegistry
 from threadline.api.errors import on_http_error, on_threadline_error, on_unexpected_error
@@ -32,7 +34,9 @@ from threadline.domain.errors import ThreadlineError
 from threadline.domain.events import ThreadChanged
 from threadline.live.broker import Broker, Notice, notice_for
 from threadline.live.hub import Hub
+from threadline.moderation import Moderator
 from threadline.service.context import ServiceContext
+from threadline.service.scoring import CommentScorer
 from threadline.service.secrets import server_secret
 from threadline.service.sites import list_sites
 from threadline.storage.base import Store
@@ -117,6 +121,12 @@ def on_exit_signals(action: Callable[[], None]) -> Callable[[], None]:
     return undo
 
 
+@functools.cache
+def load_moderator() -> Moderator:
+    """The packaged models, read once per process (≈ 0.1 s) and shared: they never change."""
+    return Moderator.load()
+
+
 def build_context(settings: Settings, store: Store) -> ServiceContext:
     return ServiceContext(
         store=store,
@@ -124,6 +134,7 @@ def build_context(settings: Settings, store: Store) -> ServiceContext:
         renderer=Renderer(),
         limiter=RateLimiter(time.monotonic, enabled=settings.rate_limits),
         secret_key=server_secret(store, settings.secret_key),
+        scorer=CommentScorer(load_moderator(), settings.moderation_timeout_ms / 1000),
     )
 
 
@@ -175,7 +186,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             await run_in_threadpool(store.close)
 
     app = Starlette(
-        routes=[*build_routes(), *static_routes()],
+        routes=[*build_routes(), *static_routes(), *admin_routes()],
         middleware=[Middleware(CORSMiddleware, registry=registry)],
         exception_handlers={
             ThreadlineError: on_threadline_error,
@@ -185,4 +196,5 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.threadline = state
+    app.state.threadline_admin = AdminState(ctx, state.addresses)
     return app

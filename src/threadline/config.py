@@ -113,6 +113,13 @@ SETTINGS: tuple[Setting, ...] = (
         "readers get changes whose notice was lost or came from another worker sharing an "
         "SQLite file (serve --workers N). 0: off.",
     ),
+    Setting(
+        "moderation_timeout_ms",
+        int,
+        500,
+        "Longest a comment waits for the moderation engine; a slower (or failing) engine "
+        "holds the comment for review instead. 0: no limit.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -139,6 +146,7 @@ class Settings:
     live_heartbeat_s: int = 15
     live_max_pending: int = 256
     live_recheck_s: int = 2
+    moderation_timeout_ms: int = 500
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -32,6 +32,16 @@ BROWSER_PAGES = {
     ("GET", "/demo/{key}"),
     ("GET", "/embed.js"),
     ("GET", "/static/{path}"),
+    # the moderation dashboard (admin/views.py), server-rendered pages and their forms
+    ("GET", "/admin"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("POST", "/admin/logout"),
+    ("POST", "/admin/logout-everywhere"),
+    ("GET", "/admin/queue/{queue}"),
+    ("POST", "/admin/act"),
+    ("GET", "/admin/audit"),
+    ("GET", "/admin/assets/{name}"),
 }
 
 

@@ -242,7 +242,7 @@ def test_edit_with_token_within_window(ctx: ServiceContext, site: Site, clock: C
     assert edited.created_at == posted.comment.created_at
     page = read_page(ctx, resolve(ctx, "demo", "article-1"), SortOrder.OLDEST, 10, None)
     assert page.thread is not None and page.thread.version == 2
-    assert page.comments[0].body == "After **bold**"
+    assert page.comments[0].html == "<p>After <strong>bold</strong></p>"
 
 
 def test_edit_after_the_window_is_forbidden(ctx: ServiceContext, site: Site, clock: Clock) -> None:
@@ -333,7 +333,7 @@ def test_deleted_comment_with_replies_stays_as_placeholder(ctx: ServiceContext, 
     assert shown_parent.id == parent.comment.id and shown_parent.deleted
     assert (shown_parent.author.name, shown_parent.body, shown_parent.html) == ("", "", "")
     assert shown_parent.reply_count == 1
-    assert shown_reply.id == reply.comment.id and shown_reply.body == "Reply"
+    assert shown_reply.id == reply.comment.id and shown_reply.html == "<p>Reply</p>"
     assert page.thread is not None and page.thread.comment_count == 1
 
 

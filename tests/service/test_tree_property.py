@@ -179,7 +179,9 @@ class Scenario:
             shown_children.setdefault(c.parent_id, []).append(c.id)
             if m.published:
                 assert c.status is CommentStatus.PUBLISHED
-                assert (c.author.name, c.body) == (m.name, m.body)
+                # Pages carry what readers see: the rendered text, never the source or email.
+                assert (c.author.name, c.html) == (m.name, f"<p>{m.body}</p>")
+                assert (c.body, c.author.email) == ("", None)
                 assert (c.upvotes, c.downvotes) == (m.up, m.down)
             else:
                 assert c.status is CommentStatus.DELETED

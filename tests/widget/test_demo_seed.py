@@ -95,7 +95,7 @@ def test_a_thread_that_already_has_comments_is_left_alone(demo: ServiceContext) 
     comments.post_comment(demo, draft, ClientInfo())
     report = seed_demo(demo)
     assert report.skipped == (LIBRARY.key,)
-    assert [c.body for c in thread_comments(demo, LIBRARY.key)] == ["First!"]
+    assert [c.html for c in thread_comments(demo, LIBRARY.key)] == ["<p>First!</p>"]
 
 
 def test_serve_demo_creates_the_site_and_seeds_once(

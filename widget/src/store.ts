@@ -3,6 +3,9 @@
 const PREFIX = "threadline:";
 const memory: Record<string, string> = {};
 
+/** The localStorage key (as `storage` events in other tabs name it) of a stored value. */
+export const storageKey = (key: string): string => PREFIX + key;
+
 function read(key: string): string | null {
   try {
     return localStorage.getItem(PREFIX + key);

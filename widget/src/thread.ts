@@ -5,7 +5,7 @@ import { authorName, build, type Handlers, type Node, refreshTime, setCollapsed,
 import { h } from "./dom";
 import { type Draft, editor } from "./editor";
 import { fmt, messages, type Messages, plural } from "./i18n";
-import { load, owned, type Owned, save, saveAuthor, setOwned, setVote, voter, votes } from "./store";
+import { load, owned, type Owned, save, saveAuthor, setOwned, setVote, storageKey, voter, votes } from "./store";
 
 export interface Config {
   base: string;
@@ -125,6 +125,11 @@ export class Widget implements Handlers {
       this.target = hashTarget();
       this.tries = 0;
       this.seek();
+    });
+    // The reader posted in another tab, which records the comment as theirs only when its
+    // request returns: often after the live event has queued the comment here.
+    window.addEventListener("storage", (e) => {
+      if (e.key === storageKey("own")) this.claimOwn();
     });
     if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => this.resized()).observe(host);
     this.resized();
@@ -457,6 +462,21 @@ export class Widget implements Handlers {
     if (!n || n.c.deleted) return;
     this.gone(id);
     this.count(-1);
+  }
+
+  /** Own comments (posted in another tab) skip the queue and get their Edit/Delete buttons. */
+  private claimOwn(): void {
+    const mine = this.queue.filter((c) => this.own(c.id));
+    this.queue = this.queue.filter((c) => !this.own(c.id));
+    for (const c of mine) {
+      if (!this.nodes.has(c.id) && !this.attach(c, this.sort === "newest", true)) this.queue.push(c);
+    }
+    this.nodes.forEach((n) => {
+      if (!n.ownBtns && !n.c.deleted && this.own(n.c.id)) this.replace(n, n.c);
+    });
+    this.updateFresh();
+    this.updateCounts();
+    this.state.hidden = this.nodes.size > 0;
   }
 
   /** New comments from others wait behind a button, so the page never moves by itself. */

@@ -40,6 +40,7 @@ async def post_comment(request: Request) -> Response:
         parent_id=data.parent_id,
         title=data.title,
         url=data.url,
+        acknowledge_nudge=data.acknowledge_nudge,
     )
     client = client_info(request, api.addresses)
     posted = await run_in_threadpool(comment_service.post_comment, api.ctx, draft, client)
@@ -66,7 +67,13 @@ async def edit_comment(request: Request) -> Response:
     data = await read_json(request, EditCommentIn, api.settings.max_request_bytes)
     client = client_info(request, api.addresses)
     updated = await run_in_threadpool(
-        comment_service.edit_comment, api.ctx, comment_id, data.body, bearer_token(request), client
+        comment_service.edit_comment,
+        api.ctx,
+        comment_id,
+        data.body,
+        bearer_token(request),
+        client,
+        data.acknowledge_nudge,
     )
     return json_response(CommentOnlyOut(comment_out(updated)))
 

@@ -126,7 +126,14 @@ def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The edit_token returned once when the comment was posted",
-                }
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "threadline_session",
+                    "description": "Set by POST /api/v1/mod/session; state-changing requests "
+                    "also send the session's csrf_token as X-CSRF-Token",
+                },
             },
         },
     }

@@ -9,7 +9,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threadline.api import comments, counts, events, health, openapi, threads
+from threadline.api import comments, counts, events, flags, health, mod, openapi, threads
+from threadline.api.mod_schemas import (
+    ActionIn,
+    AuditOut,
+    BanIn,
+    BanOut,
+    BulkIn,
+    BulkOut,
+    FeatureIn,
+    FlagIn,
+    LoginIn,
+    ModeratedOut,
+    ModThreadOut,
+    QueueOut,
+    SessionOut,
+    ThreadPatchIn,
+)
 from threadline.api.schemas import (
     CommentOnlyOut,
     CommentWithContextOut,
@@ -45,6 +61,167 @@ class Endpoint:
 
 
 WRITE_ERRORS = (400, 403, 404, 413, 415, 422, 429)
+# Signed in with the session cookie; writes carry X-CSRF-Token (see api/mod.py).
+MOD_READ_ERRORS = (400, 401, 403, 404)
+MOD_WRITE_ERRORS = (401, 403, 404, 409, 413, 415, 422)
+_CSRF = (("X-CSRF-Token", True, "The csrf_token of the session"),)
+_QUEUE_QUERY = (
+    ("queue", False, "pending (default), reported, recent or rejected"),
+    ("site", False, "Only this site's comments"),
+    ("thread", False, "Only this thread (its normalized key)"),
+    ("author", False, "Only this author (email or name)"),
+    ("text", False, "Only comments containing this text"),
+    ("before", False, "next_before of the previous page"),
+    ("limit", False, "Cards per page (1–100, default 50)"),
+)
+
+MODERATOR_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST",
+        "/api/v1/mod/session",
+        mod.login,
+        "Sign in with email and password (sets the HttpOnly session cookie)",
+        "moderator",
+        SessionOut,
+        body=LoginIn,
+        errors=(400, 401, 403, 413, 415, 422, 429),
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/mod/session",
+        mod.current_session,
+        "Who is signed in, with the session's CSRF token",
+        "moderator",
+        SessionOut,
+        errors=(401, 403),
+        auth="session",
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/mod/session",
+        mod.logout,
+        "Sign out of this session",
+        "moderator",
+        None,
+        status=204,
+        errors=(401, 403),
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/session/revoke-all",
+        mod.logout_everywhere,
+        "Sign out everywhere: end every session of this user",
+        "moderator",
+        None,
+        status=204,
+        errors=(401, 403),
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/mod/queue",
+        mod.get_queue,
+        "A moderation queue of the sites you moderate, newest first, with context and reasons",
+        "moderator",
+        QueueOut,
+        errors=MOD_READ_ERRORS,
+        query=_QUEUE_QUERY,
+        auth="session",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/comments/{id}/approve",
+        mod.approve,
+        "Approve (publish) a comment",
+        "moderator",
+        ModeratedOut,
+        body=ActionIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/comments/{id}/reject",
+        mod.reject,
+        "Reject a comment, with a reason",
+        "moderator",
+        ModeratedOut,
+        body=ActionIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/comments/{id}/feature",
+        mod.feature,
+        "Feature a comment as an editor's pick, or stop featuring it",
+        "moderator",
+        ModeratedOut,
+        body=FeatureIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/comments/{id}/ban",
+        mod.ban,
+        "Ban the comment's author from its site, optionally rejecting their comments",
+        "moderator",
+        BanOut,
+        status=201,
+        body=BanIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/bulk",
+        mod.bulk,
+        "Approve or reject many comments; each succeeds or fails on its own",
+        "moderator",
+        BulkOut,
+        body=BulkIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/mod/threads/{id}",
+        mod.patch_thread,
+        "Close or reopen a thread; pre-moderate it or not",
+        "moderator",
+        ModThreadOut,
+        body=ThreadPatchIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/mod/audit",
+        mod.get_audit,
+        "The audit log of the sites you moderate, newest first",
+        "moderator",
+        AuditOut,
+        errors=MOD_READ_ERRORS,
+        query=(
+            ("site", False, "Only this site"),
+            ("action", False, "approve, reject, feature, ban, close_thread …"),
+            ("target", False, "Only entries about this comment or thread id"),
+            ("before", False, "Entries older than this entry id"),
+            ("limit", False, "Entries per page (1–1000, default 100)"),
+        ),
+        auth="session",
+    ),
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     # public: readers, no identity
@@ -159,6 +336,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=VoteIn,
         errors=(*WRITE_ERRORS, 409),
     ),
+    Endpoint(
+        "POST",
+        "/api/v1/comments/{id}/flags",
+        flags.flag,
+        "Report a comment to the moderators (once per reader; enough flags hold it)",
+        "commenter",
+        None,
+        status=204,
+        body=FlagIn,
+        errors=WRITE_ERRORS,
+    ),
+    *MODERATOR_ENDPOINTS,
 )
 
 

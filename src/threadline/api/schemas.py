@@ -29,10 +29,15 @@ class PostCommentIn(Struct, forbid_unknown_fields=True):
     title: Annotated[str | None, Meta(description="Article title; sets the thread's")] = None
     url: Annotated[str | None, Meta(description="Article URL; sets the thread's")] = None
     honeypot: Annotated[str, Meta(description="Must be empty: a hidden form field for bots")] = ""
+    acknowledge_nudge: Annotated[
+        bool,
+        Meta(description="Post anyway after a civility_nudge answer (the comment is held)"),
+    ] = False
 
 
 class EditCommentIn(Struct, forbid_unknown_fields=True):
     body: str
+    acknowledge_nudge: bool = False
 
 
 class VoteIn(Struct, forbid_unknown_fields=True):

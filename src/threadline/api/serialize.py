@@ -7,19 +7,20 @@ from threadline.domain.models import Comment, Site, Thread
 
 
 def comment_out(c: Comment) -> CommentOut:
+    deleted = c.deleted
     return CommentOut(
         id=c.id,
         parent_id=c.parent_id,
         depth=c.depth,
-        author=None if c.deleted else AuthorOut(c.author.name, c.author.website),
-        html="" if c.deleted else c.html,
+        author=None if deleted else AuthorOut(c.author.name, c.author.website),
+        html="" if deleted else c.html,
         created_at=c.created_at,
         edited_at=c.edited_at,
         score=c.score,
         upvotes=c.upvotes,
         downvotes=c.downvotes,
         reply_count=c.reply_count,
-        deleted=c.deleted,
+        deleted=deleted,
         status=c.status.value,
     )
 

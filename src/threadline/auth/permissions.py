@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from threadline.auth.sessions import csrf_matches
 from threadline.auth.tokens import token_matches
-from threadline.domain.errors import AuthRequired, Conflict, Forbidden
+from threadline.domain.errors import AuthRequired, Conflict, Forbidden, NotFound
 from threadline.domain.models import Comment, CommentStatus, Site, Thread
+from threadline.domain.moderation import Actor, Ban, Role
 
 
 def check_origin(site: Site, origin: str | None, own_origin: str | None) -> None:
@@ -57,3 +59,90 @@ def check_owner_within_window(
 def check_can_vote(comment: Comment) -> None:
     if comment.status is not CommentStatus.PUBLISHED:
         raise Conflict("Only published comments can be voted on.", code="comment_unavailable")
+
+
+# -- the moderation pipeline ----------------------------------------------------------------
+
+
+def check_not_banned(ban: Ban | None, now: datetime) -> None:
+    if ban is None or not ban.active(now):
+        return
+    until = f" until {ban.ends_at:%Y-%m-%d %H:%M} UTC" if ban.ends_at else ""
+    raise Forbidden(
+        f"You cannot comment on this site{until}: your account has been banned.",
+        code="author_banned",
+    )
+
+
+def check_not_auto_closed(site: Site, thread: Thread, now: datetime) -> None:
+    days = site.settings.auto_close_days
+    if days > 0 and now - thread.created_at >= timedelta(days=days):
+        raise Forbidden(
+            f"This discussion closed {days} days after it started.", code="thread_closed"
+        )
+
+
+# -- the moderation desk --------------------------------------------------------------------
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise AuthRequired("Sign in as a moderator to do this.")
+    return actor
+
+
+def moderated_site_ids(actor: Actor | None) -> list[int] | None:
+    """The sites whose queues the actor may see: None means every site (admins)."""
+    who = require_actor(actor)
+    if who.is_admin:
+        return None
+    ids = sorted({g.site_id for g in who.grants if g.role is Role.MODERATOR and g.site_id})
+    if not ids:
+        raise Forbidden("Only moderators may use the moderation desk.", code="not_a_moderator")
+    return ids
+
+
+def check_can_moderate(actor: Actor | None, site_id: int) -> Actor:
+    """Approve, reject, ban, close threads: admins, and moderators of that site."""
+    who = require_actor(actor)
+    if who.is_admin or who.has(Role.MODERATOR, site_id):
+        return who
+    # Not "forbidden": a moderator of another site is not told that this one exists.
+    raise NotFound("There is no such comment or thread on your sites.", code="not_found")
+
+
+def check_can_feature(actor: Actor | None, site_id: int) -> Actor:
+    """Editor's picks: moderators of the site, and its staff (journalists)."""
+    who = require_actor(actor)
+    if who.is_admin or who.has(Role.MODERATOR, site_id) or who.has(Role.STAFF, site_id):
+        return who
+    raise NotFound("There is no such comment or thread on your sites.", code="not_found")
+
+
+def check_is_admin(actor: Actor | None) -> Actor:
+    who = require_actor(actor)
+    if not who.is_admin:
+        raise Forbidden("Only administrators may do this.", code="not_an_admin")
+    return who
+
+
+def check_csrf(secret_key: str, session_hash: str, given: str | None) -> None:
+    """Every state-changing request of a signed-in person carries the session's CSRF token."""
+    if not csrf_matches(secret_key, session_hash, given):
+        raise Forbidden(
+            "The request's CSRF token is missing or wrong; reload the page and try again.",
+            code="csrf_failed",
+        )
+
+
+def check_same_origin(origin: str | None, own_origin: str | None) -> None:
+    """The moderation desk is used from our own pages only (cookies ride along otherwise).
+
+    Hosts are compared, not schemes: behind a TLS-terminating proxy the browser says https
+    where the server sees http; another site cannot send our host as its Origin."""
+    if origin is None:
+        return
+    if own_origin is None or origin.partition("://")[2] != own_origin.partition("://")[2]:
+        raise Forbidden(
+            "The moderation API only answers pages of this server.", code="origin_not_allowed"
+        )

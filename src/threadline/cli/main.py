@@ -10,8 +10,11 @@ import click
 
 from threadline.cli.db import db
 from threadline.cli.moderation import moderation
+from threadline.cli.moderation_report import report as moderation_report
 from threadline.cli.serve import serve
 from threadline.cli.site import site
+from threadline.cli.transfer import export, import_
+from threadline.cli.user import user
 
 
 @click.group(
@@ -48,6 +51,10 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(site)
 cli.add_command(moderation)
+moderation.add_command(moderation_report)
+cli.add_command(import_)
+cli.add_command(export)
+cli.add_command(user)
 
 
 def main(argv: list[str] | None = None) -> Any:

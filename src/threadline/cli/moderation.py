@@ -9,7 +9,7 @@ from typing import IO
 import click
 
 
-@click.group()
+@click.group(epilog="\b\nExample:\n  threadline moderation score comments.jsonl > scores.jsonl")
 def moderation() -> None:
     """Score comments with the built-in moderation models."""
 
@@ -17,9 +17,9 @@ def moderation() -> None:
 @moderation.command(
     "score",
     epilog="\b\nExample:\n"
+    "  threadline moderation score comments.jsonl --toxicity-hold 0.3 > scores.jsonl\n"
     """  echo '{"text": "You are an idiot", "parent_text": "I disagree"}' """
-    "| threadline moderation score\n"
-    "  threadline moderation score comments.jsonl --toxicity-hold 0.3 > scores.jsonl",
+    "| threadline moderation score",
 )
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
 @click.option(
@@ -47,11 +47,12 @@ def score(
     banned: IO[str] | None,
     suspect: IO[str] | None,
 ) -> None:
-    """Read JSON lines from SOURCE (default: stdin) and write one JSON line of scores each.
+    """Score comments given as JSON lines in SOURCE (default: stdin).
 
-    Each input line is {"text": ..., "parent_text": ... (optional)}; optional fields
-    "id", "author_approved_comments", "recent_comments", "duplicates", "honeypot" and
-    "flags" are used too. Each output line has every scorer's score (toxicity, spam,
+    One JSON line is written for each input line. Each input line is
+    {"text": ..., "parent_text": ... (optional)}; optional fields "id",
+    "author_approved_comments", "recent_comments", "duplicates", "honeypot" and "flags"
+    are used too. Each output line has every scorer's score (toxicity, spam,
     banned_words, suspect_words, new_author in 0..1; links as a count), the decision the
     policy would take, its reasons, and whether a first submission would be nudged.
     """

@@ -33,3 +33,16 @@ class CommentDeleted(ThreadChanged):
 @dataclass(frozen=True, slots=True)
 class VoteCast(ThreadChanged):
     comment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentModerated(ThreadChanged):
+    """A comment's status or standing changed by moderation: held, approved, rejected,
+    featured (by a moderator, or by readers' flags reaching the site's threshold)."""
+
+    comment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadModerated(ThreadChanged):
+    """A thread was closed, reopened, or put under pre-moderation."""

@@ -119,18 +119,19 @@ def visible_tree(comments: Iterable[Comment]) -> dict[int | None, list[Comment]]
         parent = c.parent_id if c.parent_id in by_id else None
         children.setdefault(parent, []).append(c)
 
-    # Post-order without recursion: a node is visible if published or any child is.
+    # Every published comment is visible, and so is each ancestor above it (as a placeholder
+    # when not published). Walking up stops at the first ancestor already marked, so the
+    # whole pass is linear and needs no recursion, however deep the thread.
     visible: set[int] = set()
-    stack: list[tuple[Comment, bool]] = [(c, False) for c in children.get(None, [])]
-    while stack:
-        node, expanded = stack.pop()
-        kids = children.get(node.id, [])
-        if not expanded:
-            stack.append((node, True))
-            stack.extend((k, False) for k in kids)
+    published = CommentStatus.PUBLISHED
+    for c in by_id.values():
+        if c.status is not published or c.id in visible:
             continue
-        if node.status is CommentStatus.PUBLISHED or any(k.id in visible for k in kids):
-            visible.add(node.id)
+        visible.add(c.id)
+        parent_id = c.parent_id
+        while parent_id is not None and parent_id in by_id and parent_id not in visible:
+            visible.add(parent_id)
+            parent_id = by_id[parent_id].parent_id
 
     result: dict[int | None, list[Comment]] = {}
     for parent, kids in children.items():
@@ -157,6 +158,8 @@ def _preorder(
 def _shown(comment: Comment, reply_count: int) -> Comment:
     if comment.status is not CommentStatus.PUBLISHED:
         comment = placeholder(comment)
+    if comment.reply_count == reply_count:  # most comments are leaves: skip the copy
+        return comment
     return dataclasses.replace(comment, reply_count=reply_count)
 
 

@@ -122,11 +122,14 @@ class ToxicityNet:
             text = text.lower()
         return [w for w in text.translate(self._table).split(self._split) if w]
 
+    def ids(self, text: str) -> list[int]:
+        """Keras `texts_to_sequences`: the ids of the words in the vocabulary, all of them."""
+        index = self._index
+        return [i for w in self.words(text) if (i := index.get(w)) is not None]
+
     def tokenize(self, text: str) -> list[int]:
         """Keras `texts_to_sequences` then `pad_sequences(truncating="pre")`, without padding."""
-        index = self._index
-        ids = [i for w in self.words(text) if (i := index.get(w)) is not None]
-        return ids[-self.maxlen :]
+        return self.ids(text)[-self.maxlen :]
 
     def in_vocabulary(self, word: str) -> bool:
         return word in self._index

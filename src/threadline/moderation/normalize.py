@@ -111,8 +111,14 @@ def tokens(folded: str) -> list[str]:
             words.append("".join(run))
         run.clear()
 
-    for match in _WORD.finditer(folded):
-        piece = match.group(0)
+    for piece in _WORD.findall(folded):
+        if piece.isalnum():  # a plain word or letter: the common case, kept fast
+            words.append(piece)
+            if len(piece) == 1:
+                run.append(piece)
+            elif run:
+                flush()
+            continue
         core = piece.strip(_EDGE)
         # Punctuation: a separator between spelled-out letters, or a break.
         if not any(ch.isalnum() or ch in _LEET for ch in core):

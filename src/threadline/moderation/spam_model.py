@@ -55,8 +55,8 @@ def train_ngram_model(
     labels: Iterable[int | bool],
     *,
     alpha: float = 0.5,
-    min_count: int = 2,
-    min_weight: float = 0.05,
+    min_count: int = 3,
+    min_weight: float = 0.1,
 ) -> NgramModel:
     spam: Counter[str] = Counter()
     ham: Counter[str] = Counter()

@@ -2,7 +2,8 @@
 
 The network (`bilstm.ToxicityNet`) reads a repaired copy of the text: Unicode folded and
 words it does not know but could ("sh1t", "stuuupid", "'idiot'") replaced by the spelling it
-knows. Its six outputs (as logits), counts of swear words and of insults, second
+knows, and a text longer than the network's 100 words in windows of 100 (the largest
+output counts). Its six outputs (as logits), counts of swear words and of insults, second
 person pronouns, exclamation and question marks, the share of capitals and the length go
 into a logistic combiner (`models/toxicity_combiner.json`, fitted by
 `tools/train_toxicity_combiner.py`). The result routes comments to human review; the policy
@@ -51,8 +52,10 @@ _STRIP = "\"'“”‘’`.,;:!?()[]{}<>*_~-"
 
 def strip_quotes(text: str, parent: str | None) -> str:
     """The reply without what it quotes: "> …" lines, and runs of words copied from the parent."""
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    text = "\n".join(lines)
+    lines = text.splitlines()
+    kept = [line for line in lines if not line.lstrip().startswith(">")]
+    if len(kept) != len(lines):
+        text = "\n".join(kept)
     if not parent:
         return text
     parent_words = [w.strip(_STRIP) for w in fold(parent).split()]
@@ -127,10 +130,35 @@ class ToxicityScorer:
         self._repaired[raw] = known
         return known
 
+    def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The network's logits for each (repaired) text, (N, 6).
+
+        The network reads at most 100 words; a longer text is read in windows of 100 words
+        from its end (the last window is what the original package reads), and each output
+        is the largest over the windows, so abuse cannot hide at the start of a long text.
+        """
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        n = self.net.maxlen
+        for k, text in enumerate(texts):
+            ids = self.net.ids(self.repair(text))
+            for end in range(len(ids), 0, -n):
+                windows.append(ids[max(0, end - n) : end])
+                owner.append(k)
+            if not ids:
+                windows.append([])
+                owner.append(k)
+        per_window = self.net.logits_ids(windows).astype(np.float64)
+        out = np.full((len(texts), len(self.net.labels)), -np.inf)
+        np.maximum.at(out, np.asarray(owner, dtype=np.intp), per_window)
+        return out
+
     def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """The combiner's input, one row per text (see FEATURES)."""
         rows = np.zeros((len(texts), len(FEATURES)), np.float64)
-        rows[:, :6] = self.net.logits([self.repair(t) for t in texts])
+        if not texts:
+            return rows
+        rows[:, :6] = self.logits(texts)
         for k, text in enumerate(texts):
             words = tokens(fold(text))
             letters = [c for c in text if c.isalpha()]

@@ -138,9 +138,15 @@ class WordList:
         return form
 
     def find_in_tokens(self, words: Sequence[str]) -> list[Match]:
-        found = [m for w in words if (m := self._word(w)) is not None]
+        cache = self._cache  # the common case, inlined: a word already looked up
+        found = []
+        for w in words:
+            m = cache[w] if w in cache else self._word(w)
+            if m is not None:
+                found.append(m)
         if self._phrases:
-            forms = [self._phrase_form(w) for w in words]
+            phrase_cache = self._phrase_cache
+            forms = [phrase_cache.get(w) or self._phrase_form(w) for w in words]
             for i, form in enumerate(forms):
                 for n in self._phrase_lengths.get(form, ()):
                     entry = self._phrases.get(tuple(forms[i : i + n]))

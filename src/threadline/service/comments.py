@@ -18,6 +18,7 @@ from threadline.domain.models import (
     Thread,
 )
 from threadline.domain.tree import placeholder, visible_tree
+from threadline.service import pipeline
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -36,6 +37,8 @@ class CommentDraft:
     parent_id: int | None = None
     title: str | None = None
     url: str | None = None
+    # The author saw the civility nudge and posts anyway (the comment is then held).
+    acknowledge_nudge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +102,16 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
         "comments from you",
     )
 
+    now = ctx.clock()
+    around = pipeline.surroundings(
+        ctx, site, author, body, ip=client.ip, parent_id=draft.parent_id, thread_key=key, now=now
+    )
+    permissions.check_not_banned(around.ban, now)
+    assessment = pipeline.assess(ctx, site, around, acknowledged_nudge=draft.acknowledge_nudge)
+    status = assessment.status
+
     html = ctx.renderer.render(body)  # once, at write time, outside the write transaction
     token = new_edit_token()
-    status = CommentStatus.PENDING if settings.premoderation else CommentStatus.PUBLISHED
-    now = ctx.clock()
 
     def job(db: Gateway) -> tuple[Comment, Thread]:
         if draft.parent_id is not None:
@@ -120,6 +129,7 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
             depth = 0
         thread = db.upsert_thread(site.id, key, title, url, now)
         permissions.check_can_post(thread)
+        permissions.check_not_auto_closed(site, thread, now)
         comment = db.insert_comment(
             NewComment(
                 thread_id=thread.id,
@@ -135,6 +145,14 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
                 user_agent=client.user_agent,
             )
         )
+        db.set_comment_moderation(
+            comment.id,
+            author_key=around.author_key,
+            fingerprint=around.fingerprint,
+            decision=assessment.decision,
+            reasons=assessment.reasons,
+            signals=assessment.signals,
+        )
         published = 1 if status is CommentStatus.PUBLISHED else 0
         version = db.bump_version(thread.id, published_delta=published, comment_id=comment.id)
         thread = db.get_thread_by_id(thread.id) or thread
@@ -143,6 +161,8 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
 
     comment, thread = ctx.store.write(job)
     ctx.bus.publish(CommentPosted(site.slug, thread.key, thread.id, thread.version, comment.id))
+    if status is CommentStatus.REJECTED:  # kept for the moderators' Rejected queue
+        raise InvalidInput(pipeline.REJECTED_MESSAGE, code="comment_rejected", field="body")
     return PostedComment(comment, thread, token)
 
 
@@ -158,7 +178,12 @@ def _load_owned(ctx: ServiceContext, comment_id: int) -> tuple[Comment, Thread, 
 
 
 def edit_comment(
-    ctx: ServiceContext, comment_id: int, body: str, token: str | None, client: ClientInfo
+    ctx: ServiceContext,
+    comment_id: int,
+    body: str,
+    token: str | None,
+    client: ClientInfo,
+    acknowledge_nudge: bool = False,
 ) -> Comment:
     comment, thread, site, token_hash = _load_owned(ctx, comment_id)
     now = ctx.clock()
@@ -170,6 +195,19 @@ def edit_comment(
         "changes from your network",
     )
     clean = _clean_body(body, site)
+    around = pipeline.surroundings(
+        ctx,
+        site,
+        comment.author,
+        clean,
+        ip=client.ip,
+        parent_id=comment.parent_id,
+        thread_id=thread.id,
+        now=now,
+        exclude_id=comment_id,
+    )
+    permissions.check_not_banned(around.ban, now)
+    assessment = pipeline.assess(ctx, site, around, acknowledged_nudge=acknowledge_nudge)
     html = ctx.renderer.render(clean)
 
     def job(db: Gateway) -> tuple[Comment, int]:
@@ -180,8 +218,31 @@ def edit_comment(
             current, token, db.edit_token_hash(comment_id), site, now
         )
         updated = db.update_comment_body(comment_id, clean, html, now)
+        delta = 0
+        # An edit can take a comment off the page (held or rejected), never put one back.
+        if assessment.status is not CommentStatus.PUBLISHED and current.status in (
+            CommentStatus.PUBLISHED,
+            CommentStatus.PENDING,
+        ):
+            if current.status is CommentStatus.PUBLISHED:
+                delta = -1
+            if assessment.status is not current.status:
+                updated = db.set_comment_status(comment_id, assessment.status, None, now)
+        # Findings are replaced unless the comment stays held for its earlier reasons.
+        stays_held = current.status is not CommentStatus.PUBLISHED
+        if (assessment.decision is not None or assessment.reasons) and not (
+            stays_held and assessment.status is CommentStatus.PUBLISHED
+        ):
+            db.set_comment_moderation(
+                comment_id,
+                author_key=around.author_key,
+                fingerprint=around.fingerprint,
+                decision=assessment.decision,
+                reasons=assessment.reasons,
+                signals=assessment.signals,
+            )
         updated = replace(updated, reply_count=db.count_visible_replies(comment_id))
-        return updated, db.bump_version(thread.id, comment_id=comment_id)
+        return updated, db.bump_version(thread.id, published_delta=delta, comment_id=comment_id)
 
     updated, version = ctx.store.write(job)
     ctx.bus.publish(CommentEdited(site.slug, thread.key, thread.id, version, comment_id))

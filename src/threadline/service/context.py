@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from threadline.auth.passwords import Passwords
 from threadline.auth.ratelimit import RateLimiter
 from threadline.bus import EventBus
+from threadline.service.scoring import CommentScorer
 from threadline.storage.base import Store
 from threadline.text.render import Renderer
 
@@ -24,6 +27,11 @@ class ServiceContext:
     limiter: RateLimiter
     secret_key: str
     clock: Callable[[], datetime] = utc_now
+    # The moderation engine behind its time budget; None: comments are not scored.
+    scorer: CommentScorer | None = None
+    passwords: Passwords = field(default_factory=Passwords)
+    # Sign-in attempts: always limited, whatever the `rate_limits` setting says.
+    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(time.monotonic))
 
 
 @dataclass(frozen=True, slots=True)

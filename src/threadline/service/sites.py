@@ -68,7 +68,7 @@ def get_site(ctx: ServiceContext, slug: str) -> Site:
     return site
 
 
-def _setting_value(name: str, raw: str) -> int | bool:
+def _setting_value(name: str, raw: str) -> int | bool | float:
     """A site setting from text, typed by the SiteSettings field; bounds keep sites usable."""
     known = {f.name: f for f in fields(SiteSettings)}
     if name not in known:
@@ -82,13 +82,23 @@ def _setting_value(name: str, raw: str) -> int | bool:
         if text not in ("on", "off", "true", "false", "yes", "no", "1", "0"):
             raise InvalidInput(f"{name} takes on or off.", code="invalid_setting", field=name)
         return text in ("on", "true", "yes", "1")
+    if isinstance(getattr(SiteSettings(), name), float):
+        try:
+            score = float(raw)
+        except ValueError:
+            score = -1.0
+        if not 0.0 <= score <= 1.0:  # also refuses nan
+            raise InvalidInput(
+                f"{name} takes a number from 0 to 1.", code="invalid_setting", field=name
+            )
+        return score
+    low = 1 if name in ("max_comment_length", "page_size", "flags_to_hold") else 0
     try:
         value = int(raw)
     except ValueError:
         raise InvalidInput(
             f"{name} takes a whole number.", code="invalid_setting", field=name
         ) from None
-    low = 1 if name in ("max_comment_length", "page_size") else 0
     if value < low:
         raise InvalidInput(f"{name} must be at least {low}.", code="invalid_setting", field=name)
     return value

@@ -47,7 +47,7 @@ def read_page(
     after = Cursor.decode(cursor, order) if cursor else None
     with ctx.store.reading() as db:
         thread = db.get_thread(ref.site.id, ref.key)
-        comments = db.thread_comments(thread.id) if thread else []
+        comments = db.thread_display_comments(thread.id) if thread else []
     page = paginate(comments, order, limit, after)
     return ThreadPageResult(
         ref.site,

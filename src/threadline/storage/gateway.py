@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from threadline.domain.errors import AlreadyExists
@@ -23,6 +23,10 @@ from threadline.domain.models import (
     SiteSettings,
     Thread,
 )
+from threadline.storage.account_queries import AccountQueries
+from threadline.storage.moderation_queries import ModerationQueries
+from threadline.storage.times import EPOCH, from_us, to_us
+from threadline.storage.transfer_queries import TransferQueries
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
@@ -48,21 +52,6 @@ class Dialect:
 def named_to_pyformat(sql: str) -> str:
     """`:name` → `%(name)s`, for psycopg."""
     return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
-
-
-def to_us(moment: datetime) -> int:
-    # Integer arithmetic: timestamp() * 1e6 is a microsecond off for many dates.
-    return (moment - _EPOCH) // _ONE_US
-
-
-def from_us(value: int | None) -> datetime | None:
-    if value is None:
-        return None
-    return _EPOCH + timedelta(microseconds=value)
 
 
 def _settings_from_json(text: str) -> SiteSettings:
@@ -106,13 +95,39 @@ def _prefixed(alias: str) -> str:
     return ", ".join(f"{alias}.{col}" for col in COMMENT_COLUMNS.split(", "))
 
 
+_STATUS = {s.value: s for s in CommentStatus}  # a dict lookup is much cheaper than Enum(...)
+
+DISPLAY_COLUMNS = (
+    "id, thread_id, parent_id, depth, status, author_name, author_website, html, created_at, "
+    "edited_at, upvotes, downvotes"
+)
+
+
+def _display_comment(row: Row) -> Comment:
+    """A comment as readers see it: no Markdown source, no email (a thread page's hot path)."""
+    return Comment(
+        row["id"],
+        row["thread_id"],
+        row["parent_id"],
+        row["depth"],
+        _STATUS[row["status"]],
+        Author(row["author_name"], None, row["author_website"]),
+        "",
+        row["html"],
+        EPOCH + timedelta(microseconds=row["created_at"]),
+        from_us(row["edited_at"]),
+        row["upvotes"],
+        row["downvotes"],
+    )
+
+
 def _comment(row: Row) -> Comment:
     return Comment(
         id=row["id"],
         thread_id=row["thread_id"],
         parent_id=row["parent_id"],
         depth=row["depth"],
-        status=CommentStatus(row["status"]),
+        status=_STATUS[row["status"]],
         author=Author(row["author_name"], row["author_email"], row["author_website"]),
         body=row["body"],
         html=row["html"],
@@ -131,13 +146,19 @@ class CommentChange:
     comment: Comment
 
 
-class Gateway:
-    """Typed queries over one connection. Writes are only called inside a write job."""
+class Gateway(AccountQueries, ModerationQueries, TransferQueries):
+    """Typed queries over one connection. Writes are only called inside a write job.
+
+    Queries about accounts and moderation live in their mixins (account_queries.py,
+    moderation_queries.py), on the same connection."""
 
     def __init__(self, conn: Connection, dialect: Dialect) -> None:
         self._conn = conn
         self._dialect = dialect
         self._sql: dict[str, str] = {}
+
+    def _integrity_error(self) -> type[Exception]:
+        return self._dialect.integrity_error
 
     def _exec(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         text = self._sql.get(sql)
@@ -195,6 +216,14 @@ class Gateway:
             {"thread_id": thread_id},
         )
         return [_comment(r) for r in rows]
+
+    def thread_display_comments(self, thread_id: int) -> list[Comment]:
+        """Every comment of a thread as readers see it (body and email left out: unused)."""
+        rows = self._all(
+            f"SELECT {DISPLAY_COLUMNS} FROM comments WHERE thread_id = :thread_id",
+            {"thread_id": thread_id},
+        )
+        return [_display_comment(r) for r in rows]
 
     def get_comment(self, comment_id: int) -> Comment | None:
         row = self._one(

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from threadline.moderation.authors import new_author, reader_flags
+
+
+def test_new_author() -> None:
+    assert new_author(None).score == 1.0
+    assert new_author(0).score == 1.0
+    assert new_author(0).reason == "First comment by this author."
+    known = new_author(4)
+    assert known.score == 0.0 and known.count == 4
+    assert new_author(1).reason == "The author has 1 approved comment."
+
+
+def test_reader_flags() -> None:
+    assert reader_flags(0, 3).score == 0.0
+    two = reader_flags(2, 3)
+    assert two.count == 2 and 0.6 < two.score < 0.7
+    assert reader_flags(5, 3).score == 1.0
+    assert reader_flags(1, 3).reason == "Flagged by 1 reader."
