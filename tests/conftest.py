@@ -22,6 +22,10 @@ from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site
 from threadline.storage.base import Store
 
+# The project's shared test data lives beside the checkout (../shared/data), in CI too.
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgres"]

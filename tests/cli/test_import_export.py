@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import SHARED_DATA
 from threadline.cli.main import cli
 
-EXPORTS = Path("/work/shared/data/exports")
+EXPORTS = SHARED_DATA / "exports"
 
 
 def invoke(database_url: str, *args: str) -> Result:

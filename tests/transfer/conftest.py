@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import Clock
+from tests.conftest import SHARED_DATA, Clock
 from tests.storage.helpers import T0
 from threadline.app import open_store
 from threadline.config import Settings
@@ -23,7 +23,7 @@ from threadline.transfer.formats import FORMATS
 from threadline.transfer.records import Record, no_progress
 from threadline.transfer.threadline_jsonl import export_site
 
-EXPORTS = Path("/work/shared/data/exports")
+EXPORTS = SHARED_DATA / "exports"
 SITE = "daily"
 
 
