@@ -8,7 +8,7 @@ import re
 from functools import cache
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import jsonschema
 import msgspec
 from referencing import Registry, Resource

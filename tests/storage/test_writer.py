@@ -56,6 +56,9 @@ class CountingControl:
     def close(self) -> None:
         self.inner.close()
 
+    def retryable(self, exc: BaseException) -> bool:
+        return self.inner.retryable(exc)
+
 
 def writer_of(store: Store) -> GroupCommitWriter[Gateway]:
     writer = store._writer  # type: ignore[attr-defined]

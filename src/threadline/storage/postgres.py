@@ -59,6 +59,9 @@ class _Control:
     def close(self) -> None:
         self._conn.close()
 
+    def retryable(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.errors.DeadlockDetected)
+
 
 class PostgresStore:
     backend = "postgres"

@@ -69,6 +69,9 @@ class _Control:
     def close(self) -> None:
         self._conn.close()
 
+    def retryable(self, exc: BaseException) -> bool:
+        return False  # one writer holds the database lock for the whole batch: no deadlocks
+
 
 class SQLiteStore:
     backend = "sqlite"

@@ -31,6 +31,15 @@ class TransactionControl(Protocol):
     def release_savepoint(self) -> None: ...
     def rollback_to_savepoint(self) -> None: ...
     def close(self) -> None: ...
+    def retryable(self, exc: BaseException) -> bool:
+        """Whether a job that raised `exc` may simply run again (a deadlock it lost)."""
+        ...
+
+
+# Several instances group-committing into one PostgreSQL database take row locks in whatever
+# order their batches hold jobs, so two batches can deadlock. The loser's job is rolled back
+# to its savepoint (which releases the locks it took) and run again.
+MAX_JOB_ATTEMPTS = 4
 
 
 class WriterClosed(RuntimeError):
@@ -105,15 +114,7 @@ class GroupCommitWriter(Generic[G]):
         try:
             self._control.begin()
             for job, _ in batch:
-                self._control.savepoint()
-                try:
-                    result = job(self._gateway)
-                except BaseException as exc:  # the job's own failure, reported to its caller
-                    self._control.rollback_to_savepoint()
-                    outcomes.append((False, exc))
-                else:
-                    self._control.release_savepoint()
-                    outcomes.append((True, result))
+                outcomes.append(self._run_job(job))
             self._control.commit()
         except BaseException as exc:
             log.exception("group commit of %d writes failed", len(batch))
@@ -129,3 +130,19 @@ class GroupCommitWriter(Generic[G]):
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+    def _run_job(self, job: Callable[[G], Any]) -> tuple[bool, Any]:
+        """Run one job in its own savepoint: (True, result) or (False, the job's exception)."""
+        for attempt in range(1, MAX_JOB_ATTEMPTS + 1):
+            self._control.savepoint()
+            try:
+                result = job(self._gateway)
+            except BaseException as exc:  # the job's own failure, reported to its caller
+                self._control.rollback_to_savepoint()
+                if attempt < MAX_JOB_ATTEMPTS and self._control.retryable(exc):
+                    log.info("write lost a deadlock; running it again (attempt %d)", attempt + 1)
+                    continue
+                return False, exc
+            self._control.release_savepoint()
+            return True, result
+        raise AssertionError("unreachable")
