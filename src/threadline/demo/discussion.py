@@ -24,7 +24,7 @@ class DemoComment:
     website: str | None = None
     up: int = 0
     down: int = 0
-    # Minutes after publication at which the author deleted it (within the edit window).
+    # Minutes after publication at which the moderators removed it.
     deleted_at: int | None = None
     # (minutes after publication, new body): an edit within the window.
     edited: tuple[int, str] | None = None
@@ -150,7 +150,7 @@ HARBOUR_STREET_COMMENTS: tuple[DemoComment, ...] = (
         parent="access",
         up=31,
     ),
-    # -- a comment its author deleted after two replies -----------------------------------
+    # -- a comment the moderators removed after two replies --------------------------------
     C(
         "rant",
         "RealWexmouth",

@@ -7,7 +7,9 @@ walks through the discussion's timeline gives every comment a realistic age.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,12 +18,24 @@ from datetime import datetime, timedelta
 from threadline.auth.ratelimit import RateLimiter
 from threadline.demo.content import ARTICLES, DEMO_SITE, Article
 from threadline.demo.discussion import DISCUSSIONS, DemoComment
+from threadline.domain.errors import AlreadyExists
 from threadline.domain.models import Author
+from threadline.domain.moderation import Actor, Role
 from threadline.domain.tree import SortOrder
-from threadline.service import comments, threads, votes
+from threadline.service import accounts, comments, moderation, threads, votes
 from threadline.service.context import ClientInfo, ServiceContext
 
 SEEDER = ClientInfo(user_agent="threadline demo seeder")
+# The demo desk's moderator removes the abusive comment. Nobody knows the account's random
+# password: it exists so the removal is a real, audited moderator action.
+DESK_EMAIL = "desk@demo.threadline.invalid"
+REMOVAL_REASON = "Personal attack"
+
+
+def _desk_editor(ctx: ServiceContext, site: str) -> Actor:
+    with contextlib.suppress(AlreadyExists):
+        accounts.create_user(ctx, DESK_EMAIL, "Demo desk", secrets.token_urlsafe(24))
+    return accounts.grant_role(ctx, DESK_EMAIL, Role.MODERATOR, site)
 
 
 @dataclass
@@ -128,7 +142,8 @@ def _seed_thread(
         elif what == "edit" and c.edited:
             comments.edit_comment(seeding, ids[c.ref], c.edited[1], tokens[c.ref], SEEDER)
         else:
-            comments.delete_comment(seeding, ids[c.ref], tokens[c.ref], SEEDER)
+            desk = _desk_editor(seeding, site)
+            moderation.reject(seeding, desk, ids[c.ref], REMOVAL_REASON)
 
     # Votes arrive afterwards from many readers; concurrent calls share group commits.
     clock.now = now
