@@ -46,7 +46,10 @@ export interface NewCommentData {
   title?: string;
   url?: string;
   honeypot: string;
+  acknowledge_nudge?: boolean;
 }
+
+export const FLAG_REASONS = ["spam", "abusive", "off_topic", "misinformation", "other"] as const;
 
 /** An error the server (or the network) reported, with the API's stable code and message. */
 export class ApiError extends Error {
@@ -105,8 +108,8 @@ export class Api {
     return this.call("POST", "api/v1/comments", data);
   }
 
-  edit(id: number, body: string, token: string): Promise<{ comment: CommentData }> {
-    return this.call("PATCH", "api/v1/comments/" + id, { body }, token);
+  edit(id: number, body: string, token: string, ack?: boolean): Promise<{ comment: CommentData }> {
+    return this.call("PATCH", "api/v1/comments/" + id, ack ? { body, acknowledge_nudge: true } : { body }, token);
   }
 
   remove(id: number, token: string): Promise<void> {
@@ -115,6 +118,10 @@ export class Api {
 
   vote(id: number, value: number, voter: string): Promise<{ comment: CommentData }> {
     return this.call("POST", "api/v1/comments/" + id + "/vote", { value, voter });
+  }
+
+  flag(id: number, reason: string, reader: string): Promise<void> {
+    return this.call("POST", "api/v1/comments/" + id + "/flags", { reason, reader });
   }
 
   /** The live stream, replaying whatever changed after `since` (the version the page showed). */

@@ -34,6 +34,7 @@ export interface Handlers {
   vote(n: Node, direction: 1 | -1): void;
   copy(n: Node): void;
   toggle(n: Node): void;
+  flag(n: Node): void;
 }
 
 const PALETTE = ["#1f6f5c", "#7a3e9d", "#a2402c", "#2b5c9e", "#8a5a00", "#4b5563", "#9c2f5a", "#3d6b21"];
@@ -115,6 +116,7 @@ export function build(c: CommentData, t: Messages, lang: string, on: Handlers, o
       { class: "tl-meta-text" },
       author,
       own && h("span", { class: "tl-you" }, t.you),
+      c.status === "pending" && h("span", { class: "tl-pending-badge" }, t.awaitingReview),
       h("a", { class: "tl-permalink", href: "#comment-" + id }, timeEl(c.created_at, lang, t)),
       !c.deleted && c.edited_at && h("span", { class: "tl-edited", title: absolute(parseDate(c.edited_at), lang) }, t.edited),
       n.replyTo,
@@ -145,6 +147,7 @@ export function build(c: CommentData, t: Messages, lang: string, on: Handlers, o
       btn("tl-reply", t.reply, ICONS.reply, () => on.reply(n)),
       btn("tl-copy", t.copyLink, ICONS.link, () => on.copy(n)),
     );
+    if (!own && c.status === "published") n.actions.append(btn("tl-flag", t.report, ICONS.flag, () => on.flag(n)));
     if (own) {
       const yes = h("button", { type: "button", class: "tl-btn tl-btn-danger tl-confirm-delete", onclick: () => on.confirmDelete(n) }, t.del);
       n.confirm = h(

@@ -13,6 +13,8 @@ export interface Draft {
   email: string;
   website: string;
   honeypot: string;
+  /** Post anyway after a civility nudge (the comment is then held for review). */
+  ack?: boolean;
 }
 
 export interface EditorOptions {
@@ -166,6 +168,7 @@ export function editor(o: EditorOptions): Editor {
   const inputs: Record<string, HTMLInputElement | HTMLTextAreaElement> = { name, email, website, comment: text, body: text };
   const showError = (message: string, fieldName?: string): void => {
     error.textContent = message;
+    error.classList.remove("tl-nudged");
     for (const k in inputs) inputs[k].removeAttribute("aria-invalid");
     const bad = fieldName && inputs[fieldName.replace(/^author\./, "")];
     if (bad) {
@@ -175,6 +178,43 @@ export function editor(o: EditorOptions): Editor {
     }
   };
 
+  const send = async (draft: Draft): Promise<void> => {
+    showError("");
+    submit.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    submit.textContent = o.kind === "edit" ? t.saving : t.posting;
+    try {
+      await o.onSubmit(draft);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "civility_nudge" && !draft.ack) nudge(err.message, draft);
+      else showError(err instanceof ApiError ? err.message : t.network, err instanceof ApiError ? err.field : undefined);
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute("aria-busy");
+      submit.textContent = o.submit;
+    }
+  };
+
+  // The server thinks the comment may come across as hostile: revise it, or post it anyway
+  // (the same payload, acknowledged; it is then held for review).
+  const nudge = (message: string, draft: Draft): void => {
+    const revise = h("button", { type: "button", class: "tl-btn tl-nudge-revise" }, t.nudgeRevise);
+    const anyway = h("button", { type: "button", class: "tl-btn tl-nudge-anyway" }, t.nudgeAnyway);
+    revise.addEventListener("click", () => {
+      showError("");
+      select(0, false);
+      text.focus();
+    });
+    anyway.addEventListener("click", () => {
+      if (submit.disabled) return;
+      void send({ ...draft, ack: true });
+    });
+    error.textContent = "";
+    error.append(h("p", { class: "tl-nudge-msg" }, message), h("div", { class: "tl-nudge" }, revise, anyway));
+    error.classList.add("tl-nudged");
+    revise.focus();
+  };
+
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (submit.disabled) return;
@@ -182,25 +222,13 @@ export function editor(o: EditorOptions): Editor {
     if (!body) return showError(t.bodyRequired, "body");
     if (body.length > o.max) return showError(fmt(t.tooLong, { n: body.length, max: o.max }, lang), "body");
     if (withAuthor && !name.value.trim()) return showError(t.nameRequired, "name");
-    showError("");
-    submit.disabled = true;
-    form.setAttribute("aria-busy", "true");
-    submit.textContent = o.kind === "edit" ? t.saving : t.posting;
-    try {
-      await o.onSubmit({
-        body: text.value,
-        name: name.value.trim(),
-        email: email.value.trim(),
-        website: website.value.trim(),
-        honeypot: honeypot.value,
-      });
-    } catch (err) {
-      showError(err instanceof ApiError ? err.message : t.network, err instanceof ApiError ? err.field : undefined);
-    } finally {
-      submit.disabled = false;
-      form.removeAttribute("aria-busy");
-      submit.textContent = o.submit;
-    }
+    await send({
+      body: text.value,
+      name: name.value.trim(),
+      email: email.value.trim(),
+      website: website.value.trim(),
+      honeypot: honeypot.value,
+    });
   });
 
   return {

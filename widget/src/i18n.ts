@@ -72,6 +72,15 @@ const en = {
   powered: "Comments powered by Threadline",
   justNow: "just now",
   missingSite: "This comment section is not set up: add data-site to the element.",
+  awaitingReview: "Awaiting review",
+  postedPending: "Your comment was sent; a moderator will review it before others can see it.",
+  nudgeRevise: "Revise",
+  nudgeAnyway: "Post anyway",
+  report: "Report",
+  reportReason: "Why are you reporting this comment?",
+  reasons: { spam: "Spam", abusive: "Abusive", off_topic: "Off topic", misinformation: "Misinformation", other: "Other" } as Record<string, string>,
+  sendReport: "Send report",
+  reported: "Thank you: the moderators will take a look.",
 };
 
 export type Messages = typeof en;
@@ -148,6 +157,15 @@ const de: Messages = {
   powered: "Kommentare mit Threadline",
   justNow: "gerade eben",
   missingSite: "Dieser Kommentarbereich ist nicht eingerichtet: data-site fehlt.",
+  awaitingReview: "Wird geprüft",
+  postedPending: "Ihr Kommentar wurde gesendet; er erscheint für andere, sobald ihn die Moderation freigibt.",
+  nudgeRevise: "Überarbeiten",
+  nudgeAnyway: "Trotzdem senden",
+  report: "Melden",
+  reportReason: "Warum melden Sie diesen Kommentar?",
+  reasons: { spam: "Spam", abusive: "Beleidigend", off_topic: "Am Thema vorbei", misinformation: "Falschinformation", other: "Anderes" },
+  sendReport: "Meldung senden",
+  reported: "Danke: Die Moderation sieht sich das an.",
 };
 
 const fr: Messages = {
@@ -222,6 +240,15 @@ const fr: Messages = {
   powered: "Commentaires propulsés par Threadline",
   justNow: "à l’instant",
   missingSite: "Cet espace de commentaires n’est pas configuré : ajoutez data-site.",
+  awaitingReview: "En attente de validation",
+  postedPending: "Votre commentaire a été envoyé ; un modérateur le relira avant qu’il soit visible par les autres.",
+  nudgeRevise: "Modifier",
+  nudgeAnyway: "Publier quand même",
+  report: "Signaler",
+  reportReason: "Pourquoi signalez-vous ce commentaire ?",
+  reasons: { spam: "Spam", abusive: "Injurieux", off_topic: "Hors sujet", misinformation: "Désinformation", other: "Autre" },
+  sendReport: "Envoyer le signalement",
+  reported: "Merci : les modérateurs vont l’examiner.",
 };
 
 const ALL: Record<string, Messages> = { en, de, fr };

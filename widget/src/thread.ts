@@ -1,6 +1,6 @@
 /** One discussion: loads pages, renders the tree, handles the reader's actions and live events. */
 
-import { Api, ApiError, type CommentData, type ThreadData } from "./api";
+import { Api, ApiError, type CommentData, FLAG_REASONS, type ThreadData } from "./api";
 import { authorName, build, type Handlers, type Node, refreshTime, setCollapsed, setVotes } from "./comment";
 import { h } from "./dom";
 import { type Draft, editor } from "./editor";
@@ -514,6 +514,7 @@ export class Widget implements Handlers {
       title: this.cfg.title || undefined,
       url: this.cfg.url || undefined,
       honeypot: d.honeypot,
+      acknowledge_nudge: d.ack || undefined,
     });
     saveAuthor({ name: d.name, email: d.email, website: d.website });
     const c = res.comment;
@@ -530,7 +531,7 @@ export class Widget implements Handlers {
     this.state.hidden = true;
     this.updateCounts();
     this.reveal(n);
-    this.say(this.t.posted);
+    this.say(c.status === "pending" ? this.t.postedPending : this.t.posted);
   }
 
   reply(n: Node): void {
@@ -572,7 +573,7 @@ export class Widget implements Handlers {
       max: MAX_LENGTH,
       initial: own.b,
       onSubmit: async (d) => {
-        const res = await this.api.edit(n.c.id, d.body, own.t);
+        const res = await this.api.edit(n.c.id, d.body, own.t, d.ack);
         setOwned(this.key(n.c.id), { ...own, b: d.body });
         close();
         this.replace(n, res.comment).art.focus();
@@ -648,6 +649,48 @@ export class Widget implements Handlers {
       history.replaceState(history.state, "", url);
       this.say(this.t.copyFallback);
     }
+  }
+
+  /** Report a comment to the moderators: a small reason picker under its actions. */
+  flag(n: Node): void {
+    const open = n.art.querySelector<HTMLElement>(".tl-flagbox select");
+    if (open) return open.focus();
+    const id = n.c.id;
+    const t = this.t;
+    const reason = h(
+      "select",
+      { class: "tl-flag-reason", id: "tl-flag-" + id },
+      ...FLAG_REASONS.map((r) => h("option", { value: r }, t.reasons[r])),
+    );
+    const close = (): void => {
+      box.remove();
+      n.actions.querySelector<HTMLElement>(".tl-flag")?.focus();
+    };
+    const send = h("button", { type: "submit", class: "tl-btn tl-btn-primary tl-flag-send" }, t.sendReport);
+    const box = h(
+      "form",
+      { class: "tl-flagbox", "aria-label": t.report },
+      h("label", { for: reason.id }, t.reportReason),
+      reason,
+      send,
+      h("button", { type: "button", class: "tl-btn tl-flag-cancel", onclick: close }, t.cancel),
+    );
+    box.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (send.disabled) return;
+      send.disabled = true;
+      try {
+        await this.api.flag(id, reason.value, voter());
+        n.msg.textContent = "";
+        close();
+        this.say(t.reported);
+      } catch (err) {
+        n.msg.textContent = err instanceof ApiError ? err.message : t.network;
+        send.disabled = false;
+      }
+    });
+    n.actions.after(box);
+    reason.focus();
   }
 
   toggle(n: Node): void {
