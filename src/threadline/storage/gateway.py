@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -146,6 +146,16 @@ class CommentChange:
     comment: Comment
 
 
+def _in_chunks(values: Sequence[str], size: int = 200) -> Iterator[tuple[str, dict[str, str]]]:
+    """`IN (…)` lists of at most `size` named parameters — within every driver's limits.
+
+    Yields the placeholder list (":k0, :k1, …") and the parameters it names.
+    """
+    for start in range(0, len(values), size):
+        names = {f"k{i}": value for i, value in enumerate(values[start : start + size])}
+        yield ", ".join(f":{n}" for n in names), names
+
+
 class Gateway(AccountQueries, ModerationQueries, TransferQueries):
     """Typed queries over one connection. Writes are only called inside a write job.
 
@@ -269,11 +279,7 @@ class Gateway(AccountQueries, ModerationQueries, TransferQueries):
     def comment_counts(self, site_id: int, keys: Iterable[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(keys))
         counts = dict.fromkeys(wanted, 0)
-        # Chunked so the parameter count stays within every driver's limits.
-        for start in range(0, len(wanted), 200):
-            chunk = wanted[start : start + 200]
-            names = {f"k{i}": key for i, key in enumerate(chunk)}
-            marks = ", ".join(f":{n}" for n in names)
+        for marks, names in _in_chunks(wanted):
             rows = self._all(
                 f"SELECT key, comment_count FROM threads WHERE site_id = :site_id "
                 f"AND key IN ({marks})",
@@ -327,12 +333,8 @@ class Gateway(AccountQueries, ModerationQueries, TransferQueries):
 
     def thread_versions(self, site_slug: str, keys: Iterable[str]) -> dict[str, int]:
         """The current version of each existing thread among `keys` of one site."""
-        wanted = list(dict.fromkeys(keys))
         found: dict[str, int] = {}
-        for start in range(0, len(wanted), 200):  # within every driver's parameter limits
-            chunk = wanted[start : start + 200]
-            names = {f"k{i}": key for i, key in enumerate(chunk)}
-            marks = ", ".join(f":{n}" for n in names)
+        for marks, names in _in_chunks(list(dict.fromkeys(keys))):
             rows = self._all(
                 f"SELECT t.key AS key, t.version AS version FROM threads t "
                 f"JOIN sites s ON s.id = t.site_id WHERE s.slug = :slug AND t.key IN ({marks})",
