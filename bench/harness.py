@@ -117,11 +117,13 @@ class Service:
         for _ in range(4):  # bounded depth
             nxt: list[int] = []
             for parent in frontier:
-                children = Path(f"/proc/{parent}/task/{parent}/children")
-                try:
-                    nxt.extend(int(p) for p in children.read_text().split())
-                except OSError:
-                    continue
+                # Every thread's children: the moderation engine's worker processes are
+                # started by a worker thread, not by the main one.
+                for children in Path(f"/proc/{parent}/task").glob("*/children"):
+                    try:
+                        nxt.extend(int(p) for p in children.read_text().split())
+                    except OSError:
+                        continue
             found.extend(nxt)
             frontier = nxt
             if not nxt:

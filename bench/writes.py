@@ -224,6 +224,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--no-automoderation", action="store_true", help="skip the moderation-on target"
     )
+    parser.add_argument(
+        "--moderation-processes",
+        default="1",
+        help="comma-separated values of moderation_processes for the moderation-on target "
+        "(0: the engine in a thread of the server process)",
+    )
     args = parser.parse_args(argv)
 
     log(f"machine: {machine_summary()}")
@@ -249,20 +255,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     db, workdir, name="tl-moderated-seed", site_settings=NO_AUTOMODERATION
                 ) as seeding:
                     seeds = _seed(lambda c, p, s=seeding: s.post(c, p, key=WRITES_KEY))
-                moderated = stack.enter_context(
-                    Threadline(
-                        db, workdir, name="tl-moderated", site_settings={"automoderation": "on"}
+                for n in [int(x) for x in args.moderation_processes.split(",")]:
+                    moderated = stack.enter_context(
+                        Threadline(
+                            db,
+                            workdir,
+                            name=f"tl-moderated-{n}",
+                            site_settings={"automoderation": "on"},
+                            env={"THREADLINE_MODERATION_PROCESSES": str(n)},
+                        )
                     )
-                )
-                targets.append(
-                    threadline_target(
-                        "threadline SQLite + moderation, 1 proc",
-                        moderated,
-                        workdir,
-                        all_published=False,
-                        seeds=seeds,
+                    engine = f"{n} engine proc" if n else "engine in-process"
+                    targets.append(
+                        threadline_target(
+                            f"threadline SQLite + moderation ({engine}), 1 proc",
+                            moderated,
+                            workdir,
+                            all_published=False,
+                            seeds=seeds,
+                        )
                     )
-                )
             if not args.no_postgres:
                 schema, url = fresh_pg_schema(args.postgres_url)
                 stack.callback(drop_pg_schema, args.postgres_url, schema)

@@ -84,8 +84,13 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    # The engine scores in a thread here: a worker process per test app would cost seconds
+    # (tests/service/test_batch_scoring.py and the served apps cover the worker processes).
     return Settings(
-        database_url=database_url, data_dir=str(tmp_path / "data"), secret_key="test-secret"
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        secret_key="test-secret",
+        moderation_processes=0,
     )
 
 

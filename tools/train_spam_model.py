@@ -27,6 +27,7 @@ from threadline.moderation.spam import (
     held_out_with_links,
     train_spam_scorer,
     training_ham,
+    without_links,
 )
 
 OUT = Path(__file__).resolve().parent.parent / "src/threadline/moderation/models"
@@ -71,7 +72,7 @@ def leave_one_video_out(
         for k, g in enumerate(groups):
             if g == video:
                 combined[k] = scorer.text_score(texts[k])
-                ngrams[k] = scorer.ngrams.score(texts[k])
+                ngrams[k] = scorer.ngrams.score(without_links(texts[k]))
     return combined, ngrams
 
 

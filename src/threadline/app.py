@@ -21,13 +21,19 @@ from starlette.middleware import Middleware
 from threadline.admin.views import AdminState, admin_routes
 from threadline.api import events
 from threadline.api.cors import CORSMiddleware, OriginRegistry
-from threadline.api.errors import on_http_error, on_threadline_error, on_unexpected_error
+from threadline.api.errors import (
+    UnexpectedErrors,
+    on_http_error,
+    on_threadline_error,
+    on_unexpected_error,
+)
 from threadline.api.page_cache import PageCache
+from threadline.api.renderings import RenderingCache
 from threadline.api.routes import build_routes
 from threadline.api.state import ApiState
 from threadline.api.static import static_routes
 from threadline.auth.client_ip import ClientAddressResolver
-from threadline.auth.ratelimit import RateLimiter
+from threadline.auth.ratelimit import ConcurrencyLimit, RateLimiter
 from threadline.bus import EventBus
 from threadline.config import Settings
 from threadline.domain.errors import ThreadlineError
@@ -36,6 +42,7 @@ from threadline.live.broker import Broker, Notice, notice_for
 from threadline.live.hub import Hub
 from threadline.moderation import Moderator
 from threadline.service.context import ServiceContext
+from threadline.service.retention import retention_loop
 from threadline.service.scoring import CommentScorer
 from threadline.service.secrets import server_secret
 from threadline.service.sites import list_sites
@@ -134,7 +141,7 @@ def build_context(settings: Settings, store: Store) -> ServiceContext:
         renderer=Renderer(),
         limiter=RateLimiter(time.monotonic, enabled=settings.rate_limits),
         secret_key=server_secret(store, settings.secret_key),
-        scorer=CommentScorer(load_moderator(), settings.moderation_timeout_ms / 1000),
+        scorer=CommentScorer.from_settings(load_moderator(), settings),
     )
 
 
@@ -167,7 +174,14 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     registry = OriginRegistry(known_origins)
     state = ApiState(
-        settings, ctx, pages, ClientAddressResolver(settings.trusted_proxies), registry, hub
+        settings,
+        ctx,
+        pages,
+        ClientAddressResolver(settings.trusted_proxies),
+        registry,
+        hub,
+        RenderingCache(settings.cache_comment_mb * 1024 * 1024),
+        ConcurrencyLimit(settings.live_max_streams_per_ip, enabled=settings.rate_limits),
     )
 
     @asynccontextmanager
@@ -176,18 +190,35 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         unsubscribe = broker.subscribe(on_notice, hub.missed)
         await hub.start()
         undo_signals = on_exit_signals(hub.end_streams)
+        if ctx.scorer is not None:
+            try:  # the engine's worker processes start now, not at the first comment
+                await run_in_threadpool(ctx.scorer.warm)
+            except Exception:
+                log.warning("the moderation engine did not start; comments will be held")
+        retention = (
+            asyncio.create_task(
+                retention_loop(ctx, settings.retention_ip_days, settings.retention_interval_s)
+            )
+            if settings.retention_interval_s > 0
+            else None
+        )
         try:
             yield
         finally:
+            if retention is not None:
+                retention.cancel()
             undo_signals()
             await hub.stop()
             unsubscribe()
             await broker.stop()
+            if ctx.scorer is not None:
+                await run_in_threadpool(ctx.scorer.close)
             await run_in_threadpool(store.close)
 
     app = Starlette(
         routes=[*build_routes(), *static_routes(), *admin_routes()],
-        middleware=[Middleware(CORSMiddleware, registry=registry)],
+        # Outermost first: CORS headers go on every answer, the unexpected 500 included.
+        middleware=[Middleware(CORSMiddleware, registry=registry), Middleware(UnexpectedErrors)],
         exception_handlers={
             ThreadlineError: on_threadline_error,
             HTTPException: on_http_error,

@@ -77,6 +77,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_page_size", int, 1000, "Largest `limit` a thread page request may ask for."),
     Setting("cache_pages", int, 2048, "Serialized thread pages kept in memory per process."),
     Setting(
+        "cache_comment_mb",
+        int,
+        32,
+        "Memory per process for comments' encoded JSON, reused when a page is rebuilt "
+        "after a write (0: off).",
+    ),
+    Setting(
         "cache_revalidate_ms",
         int,
         1000,
@@ -106,6 +113,13 @@ SETTINGS: tuple[Setting, ...] = (
         "reconnects and replays what it missed).",
     ),
     Setting(
+        "live_max_streams_per_ip",
+        int,
+        100,
+        "Live-update streams one client address may hold open at once (more get 429); 0: no "
+        "limit. Off with the rate limits.",
+    ),
+    Setting(
         "live_recheck_s",
         int,
         2,
@@ -120,6 +134,75 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest a comment waits for the moderation engine; a slower (or failing) engine "
         "holds the comment for review instead. 0: no limit.",
     ),
+    Setting(
+        "moderation_processes",
+        int,
+        1,
+        "Worker processes that run the moderation engine (batches of waiting comments), so "
+        "scoring uses other cores than the server's; 0: score in a thread of the server's "
+        "own process (less memory, slower under load).",
+    ),
+    Setting(
+        "external_scorer_url",
+        str,
+        "",
+        "A newsroom's own scoring service, asked about every new and edited comment on sites "
+        "with automoderation (the JSON contract is in docs/moderation.md). Empty: none.",
+    ),
+    Setting(
+        "external_scorer_timeout_ms",
+        int,
+        300,
+        "Longest a comment waits for the external scorer; asked alongside the local engine.",
+    ),
+    Setting(
+        "external_scorer_hold_on_failure",
+        bool,
+        False,
+        "When the external scorer gives no usable answer (timeout, error, malformed): on: "
+        "hold the comment for review; off: the local scorers decide alone. Always logged.",
+    ),
+    # Readers' data rights and retention (docs/privacy.md).
+    Setting(
+        "retention_ip_days",
+        int,
+        30,
+        "Days a comment's (and a dashboard session's) client IP address and user agent are "
+        "kept; older ones are dropped by a periodic task in `threadline serve` and by "
+        "`threadline privacy purge`. 0: kept forever.",
+    ),
+    Setting(
+        "retention_interval_s",
+        int,
+        3600,
+        "Seconds between runs of the retention task in each server process (the first runs "
+        "one to two minutes after start, or after this interval if shorter). 0: no task.",
+    ),
+    Setting(
+        "privacy_link_minutes",
+        int,
+        60,
+        "How long the download/erase link mailed to a reader stays valid (it works once).",
+    ),
+    Setting(
+        "public_url",
+        str,
+        "",
+        "The address readers reach this server at, e.g. https://comments.example.com; links "
+        "in emails start with it. Empty: taken from the request that asked for the link.",
+    ),
+    Setting("smtp_host", str, "", "SMTP server for outgoing mail. Empty: no mail is sent."),
+    Setting("smtp_port", int, 587, "SMTP server port (587: submission with STARTTLS)."),
+    Setting("smtp_user", str, "", "SMTP user name; empty: no login."),
+    Setting("smtp_password", str, "", "SMTP password."),
+    Setting(
+        "smtp_starttls",
+        bool,
+        True,
+        "Upgrade the SMTP connection with STARTTLS before logging in (refuse to send if the "
+        "server does not offer it).",
+    ),
+    Setting("mail_from", str, "", "Sender address of outgoing mail, e.g. comments@example.com."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -139,14 +222,31 @@ class Settings:
     max_request_bytes: int = 65_536
     max_page_size: int = 1000
     cache_pages: int = 2048
+    cache_comment_mb: int = 32
     cache_revalidate_ms: int = 1000
     write_batch_max: int = 128
     postgres_pool_size: int = 8
     log_level: str = "info"
     live_heartbeat_s: int = 15
     live_max_pending: int = 256
+    live_max_streams_per_ip: int = 100
     live_recheck_s: int = 2
     moderation_timeout_ms: int = 500
+    moderation_processes: int = 1
+    external_scorer_url: str = ""
+    external_scorer_timeout_ms: int = 300
+    external_scorer_hold_on_failure: bool = False
+
+    retention_ip_days: int = 30
+    retention_interval_s: int = 3600
+    privacy_link_minutes: int = 60
+    public_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = ""
 
     @property
     def resolved_data_dir(self) -> Path:

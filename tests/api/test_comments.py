@@ -64,6 +64,8 @@ def test_post_returns_the_rendered_comment_and_an_edit_token(client: TestClient)
         "reply_count": 0,
         "deleted": False,
         "status": "published",
+        "featured": False,
+        "staff": False,
     }
     assert _when(comment["created_at"]) == T0
     # The email is kept for the site's staff, never shown to readers.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.testclient import TestClient
 
 from tests.api.support import COUNTS, bearer, comment_url
@@ -66,3 +68,12 @@ def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
     page = client.head("/api/v1/threads", params={"site": "demo", "key": "article-1"})
     assert (page.status_code, page.content) == (200, b"")
     assert page.headers["etag"].startswith('W/"')
+
+
+def test_healthz_fails_once_the_store_is_closed(make_client: Callable[..., TestClient]) -> None:
+    app = make_client(rate_limits=False).app
+    app.state.threadline.ctx.store.close()  # type: ignore[attr-defined]
+    # A fresh client: its requests run on worker threads that never read before.
+    response = TestClient(app, raise_server_exceptions=False).get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"

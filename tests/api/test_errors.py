@@ -666,3 +666,21 @@ def test_writes_from_the_site_or_the_server_itself_or_without_origin_are_accepte
         assert response.status_code == 201, (headers, response.text)
     granted = client.post(COMMENTS, json=body(), headers={"Origin": ALLOWED_ORIGIN})
     assert granted.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+
+
+def test_an_unexpected_500_still_carries_cors_headers_for_an_allowed_origin(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client(rate_limits=False)
+    from threadline.service.sites import add_site
+
+    add_site(c.app.state.threadline.ctx, "demo", "Demo News", [ALLOWED_ORIGIN])  # type: ignore[attr-defined]
+    assert c.post(COMMENTS, json=body(), headers={"Origin": ALLOWED_ORIGIN}).status_code == 201
+    c.app.state.threadline.ctx.store.close()  # type: ignore[attr-defined]
+    c.app.state.threadline.origins.forget()  # its reload fails: the origins known last hold
+    response = TestClient(c.app, raise_server_exceptions=False).post(
+        COMMENTS, json=body(), headers={"Origin": ALLOWED_ORIGIN}
+    )
+    assert_error(response, 500, "internal_error")
+    assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    _no_internals(response)

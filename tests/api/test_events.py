@@ -8,6 +8,7 @@ Streams are read with a raw-socket client (tests/live/sse.py): every wait is bou
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -289,4 +290,29 @@ def test_the_endpoint_is_documented_as_an_event_stream(tmp_path: Path) -> None:
         ("since", "query"): False,
         ("Last-Event-ID", "header"): False,
     }
-    assert {"400", "404", "503"} <= set(op["responses"])
+    assert {"400", "404", "429", "503"} <= set(op["responses"])
+
+
+def test_one_address_may_hold_only_so_many_streams(tmp_path: Path) -> None:
+    env = server_env(tmp_path / "data", THREADLINE_LIVE_MAX_STREAMS_PER_IP="2")
+    env["THREADLINE_RATE_LIMITS"] = "on"  # the cap is one of the rate limits
+    url = f"sqlite:///{tmp_path / 'threadline.db'}"
+    add_demo_site(url, env)
+    with running(url, env, tmp_path / "server.log") as live, http() as client:
+        first, second = listen(live, "capped"), listen(live, "capped-too")
+        refused = client.get(live.url(EVENTS), params={"site": "demo", "key": "capped"})
+        assert_error(refused, 429, "rate_limited")
+        assert "2 at most" in refused.json()["error"]["message"]
+        assert int(refused.headers["retry-after"]) > 0
+        first.close()
+        # The closed stream's place is given back once the server notices the disconnect.
+        deadline = time.monotonic() + 10
+        while True:
+            again = SSEClient(live.base_url, EVENTS, {"site": "demo", "key": "capped"})
+            if again.status == 200 or time.monotonic() > deadline:
+                break
+            again.close()
+            time.sleep(0.2)
+        assert again.status == 200
+        again.close()
+        second.close()

@@ -42,6 +42,22 @@ BROWSER_PAGES = {
     ("POST", "/admin/act"),
     ("GET", "/admin/audit"),
     ("GET", "/admin/assets/{name}"),
+    # readers' data rights: the page a mailed link opens, the admins' page (admin/privacy.py)
+    ("GET", "/privacy"),
+    ("POST", "/privacy"),
+    ("GET", "/admin/privacy"),
+    ("POST", "/admin/privacy/export"),
+    ("POST", "/admin/privacy/erase"),
+    # a site's rules and a thread's tools (admin/settings.py)
+    ("GET", "/admin/sites"),
+    ("GET", "/admin/sites/{slug}/settings"),
+    ("POST", "/admin/sites/{slug}/settings"),
+    ("POST", "/admin/sites/{slug}/words"),
+    ("GET", "/admin/sites/{slug}/bans"),
+    ("POST", "/admin/bans/{id}/lift"),
+    ("GET", "/admin/thread"),
+    ("GET", "/admin/threads/{id}"),
+    ("POST", "/admin/threads/{id}"),
 }
 
 
@@ -254,6 +270,8 @@ def test_validation_catches_undocumented_fields() -> None:
         "reply_count": 0,
         "deleted": False,
         "status": "published",
+        "featured": False,
+        "staff": False,
     }
     validate_schema("CommentOnlyOut", {"comment": comment})
     with pytest.raises(jsonschema.ValidationError):

@@ -313,3 +313,29 @@ def test_small_pages_are_sent_as_they_are(client: TestClient) -> None:
     headers, body = _raw(client, "gzip")
     assert "content-encoding" not in headers
     assert b"<p>short</p>" in body
+
+
+def test_a_refused_gzip_is_not_sent(client: TestClient) -> None:
+    for i in range(12):
+        post(client, f"Comment number {i} says something long enough to be worth compressing.")
+    for refusal in ("gzip;q=0", "gzip;q=0, *", "*;q=0", "deflate"):
+        headers, body = _raw(client, refusal)
+        assert "content-encoding" not in headers, refusal
+        assert body.startswith(b'{"thread":')
+
+
+def test_if_none_match_star_and_weak_comparison_get_304(client: TestClient) -> None:
+    post(client, "hello")
+    first = thread_page(client)
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+    for header in ("*", etag[2:], f'"nope", {etag}'):
+        again = client.get(
+            THREADS, params={"site": "demo", "key": "article-1"}, headers={"If-None-Match": header}
+        )
+        assert again.status_code == 304, header
+        assert again.headers["etag"] == etag
+    stale = client.get(
+        THREADS, params={"site": "demo", "key": "article-1"}, headers={"If-None-Match": '"0-0"'}
+    )
+    assert stale.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from threadline.auth.ratelimit import RateLimiter
+from threadline.auth.ratelimit import ConcurrencyLimit, RateLimiter
 from threadline.domain.errors import RateLimited
 
 
@@ -129,3 +129,26 @@ def test_a_flood_of_keys_keeps_memory_bounded(clock: FakeClock) -> None:
     assert len(limiter._buckets) == 100
     # The oldest keys were forgotten, the newest are still remembered.
     assert "ip-0" not in limiter._buckets and "ip-9999" in limiter._buckets
+
+
+def test_concurrency_limit_counts_open_things_per_key() -> None:
+    limit = ConcurrencyLimit(2)
+    limit.acquire("10.0.0.1", "streams")
+    limit.acquire("10.0.0.1", "streams")
+    limit.acquire("10.0.0.2", "streams")  # other addresses are counted apart
+    with pytest.raises(RateLimited) as refused:
+        limit.acquire("10.0.0.1", "streams")
+    assert "2 at most" in refused.value.message and refused.value.retry_after > 0
+    limit.release("10.0.0.1")
+    limit.acquire("10.0.0.1", "streams")
+    assert limit.open_for("10.0.0.1") == 2
+    for _ in range(3):
+        limit.release("10.0.0.1")  # an extra release never goes below zero
+    assert limit.open_for("10.0.0.1") == 0
+
+
+def test_concurrency_limit_off() -> None:
+    for limit in (ConcurrencyLimit(0), ConcurrencyLimit(1, enabled=False)):
+        for _ in range(5):
+            limit.acquire("10.0.0.1", "streams")
+        assert limit.open_for("10.0.0.1") == 5

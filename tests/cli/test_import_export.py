@@ -88,3 +88,26 @@ def test_errors_are_clear_and_nothing_is_imported(db: str, tmp_path: Path) -> No
     empty = invoke(db, "export", "--site", "daily")
     assert empty.stdout_bytes.count(b"\n") == 1  # the header only: nothing was imported
     assert "Traceback" not in bad.output + empty.output
+
+
+def test_large_files_are_read_in_a_second_process(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from threadline.cli import transfer
+
+    source = EXPORTS / "benbalter.github.com--comments.xml"
+    assert invoke(db, "import", str(source), "--site", "daily").exit_code == 0
+    assert invoke(db, "site", "add", "copy", "--name", "Daily").exit_code == 0
+    monkeypatch.setattr(transfer, "PARALLEL_BYTES", 0)  # every file counts as large
+    result = invoke(db, "import", str(source), "--site", "copy")
+    assert result.exit_code == 0, result.output
+    assert "comments: 1145 added" in result.output
+    daily = invoke(db, "export", "--site", "daily").stdout_bytes
+    copy = invoke(db, "export", "--site", "copy").stdout_bytes
+    assert copy.replace(b'"slug":"copy"', b'"slug":"daily"') == daily
+    truncated = tmp_path / "cut.xml"
+    truncated.write_bytes(source.read_bytes()[:50_000])
+    bad = invoke(db, "import", "disqus", str(truncated), "--site", "copy")
+    assert bad.exit_code == 1 and "cut.xml: not well-formed XML at line" in bad.output
+    assert "nothing was imported" in bad.output
+    assert invoke(db, "export", "--site", "copy").stdout_bytes == copy

@@ -3,12 +3,13 @@ and PostgreSQL. Every change stamps its comment with the thread version it produ
 
 from __future__ import annotations
 
-from threadline.domain.models import Author, SiteSettings
-from threadline.service import comments, votes
+from threadline.domain.models import Author, CommentStatus, SiteSettings
+from threadline.service import comments, flags, votes
 from threadline.service.changes import (
     ChangeKind,
     ThreadChanges,
     changes_since,
+    live_kind,
     thread_versions,
 )
 from threadline.service.context import ClientInfo, ServiceContext
@@ -80,6 +81,19 @@ def test_pending_comments_are_never_announced(ctx: ServiceContext) -> None:
     _post(ctx, "Waiting for a moderator", site="held")
     found = changes_since(ctx, "held", "article-1", 0)
     assert found == ThreadChanges(1, [])
+
+
+def test_comments_taken_off_the_page_are_announced_as_removals(ctx: ServiceContext) -> None:
+    ctx.limiter.enabled = False
+    add_site(ctx, "demo", "Demo", settings=SiteSettings(flags_to_hold=2))
+    flagged, _ = _post(ctx, "Readers will flag this")  # v1
+    for reader in ("reader-one-0123456789", "reader-two-0123456789"):
+        flags.flag_comment(ctx, flagged, "abusive", reader, None, CLIENT)  # v2 at the second
+    found = changes_since(ctx, "demo", "article-1", 1)
+    assert _summary(found) == [(2, "deleted", flagged)]
+    assert found.changes[0].comment.status is CommentStatus.PENDING  # held, not deleted
+    assert live_kind(CommentStatus.PENDING) is None  # held from the start: never announced
+    assert live_kind(CommentStatus.PENDING, status_changed=True) is ChangeKind.REMOVED
 
 
 def test_threads_are_kept_apart(ctx: ServiceContext) -> None:

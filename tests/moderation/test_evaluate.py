@@ -35,3 +35,23 @@ def test_fit_logistic_learns_and_round_trips() -> None:
     assert roc_auc(y, model.predict(x)) > 0.95
     again = LogisticModel.from_json(model.to_json(note="test"))
     assert np.allclose(again.predict(x), model.predict(x))
+
+
+def test_fit_logistic_penalties_hold_features_back() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + x[:, 1] + rng.normal(scale=0.3, size=400) > 0).astype(int)
+    free = fit_logistic(x, y, ["a", "b"], l2=1.0)
+    held = fit_logistic(x, y, ["a", "b"], penalties=[1.0, 1e6])
+    assert abs(held.weights[1]) < 0.01 < abs(free.weights[1])
+    assert held.weights[0] > 0
+
+
+def test_fit_logistic_sample_weight_counts_rows() -> None:
+    x = np.array([[0.0], [0.0], [1.0], [1.0]])
+    y = np.array([0, 1, 0, 1])
+    plain = fit_logistic(x, y, ["a"], l2=0.0)
+    assert np.allclose(plain.predict(x), 0.5, atol=1e-6)
+    # Positives weighted three times: the fitted probability is the weighted share, 3/4.
+    weighted = fit_logistic(x, y, ["a"], l2=0.0, sample_weight=[1.0, 3.0, 1.0, 3.0])
+    assert np.allclose(weighted.predict(x), 0.75, atol=1e-6)

@@ -3,8 +3,15 @@ from __future__ import annotations
 import pytest
 
 from threadline.moderation.moderator import Moderator
+from threadline.moderation.policy import DEFAULT_SPAM_HOLD
 from threadline.moderation.signals import HONEYPOT, LINKS, SPAM, find
-from threadline.moderation.spam import Behaviour, count_links, fingerprint, repetition
+from threadline.moderation.spam import (
+    Behaviour,
+    count_links,
+    fingerprint,
+    repetition,
+    without_links,
+)
 from threadline.moderation.spam_model import NgramModel, ngrams, train_ngram_model
 
 SPAM_TEXTS = [
@@ -25,6 +32,29 @@ def test_spam_scores_high_and_ham_low(moderator: Moderator) -> None:
         assert moderator.spam.text_score(text) >= 0.8, text
     for text in HAM_TEXTS:
         assert moderator.spam.text_score(text) < 0.5, text
+
+
+CIVIL_WITH_A_LINK = [
+    "The council's own minutes say otherwise: https://wexmouth.gov.uk/minutes/2024-03.pdf",
+    "Here's the full report if anyone wants to read it: https://www.ons.gov.uk/economy/inflation",
+    "Source: https://www.bbc.co.uk/news/uk-england-12345678",
+    "See https://en.wikipedia.org/wiki/Bus_rapid_transit",
+    "Thanks! Photos from the festival: https://www.flickr.com/photos/wexmouth/123",
+    "I wrote about this last year: https://myblog.example.com/2023/bridge-repairs",
+    "The bus company posted an update: https://twitter.com/wexbus/status/1234567890",
+]
+
+
+def test_one_link_in_a_civil_comment_is_not_spam(moderator: Moderator) -> None:
+    scores = [moderator.spam.text_score(t) for t in CIVIL_WITH_A_LINK]
+    assert max(scores) < 0.5 <= DEFAULT_SPAM_HOLD, scores
+    # …while the same link pasted under a spam text still is
+    assert moderator.spam.text_score("subscribe to my channel " + CIVIL_WITH_A_LINK[2]) >= 0.8
+
+
+def test_the_ngram_model_reads_links_as_one_word() -> None:
+    assert without_links("see https://a.example.com/x?y=1 and www.b.org") == "see  http  and  http "
+    assert without_links("no links here") == "no links here"
 
 
 @pytest.mark.parametrize(

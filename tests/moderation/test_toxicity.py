@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from threadline.moderation.moderator import Moderator
@@ -84,7 +85,8 @@ def test_strip_quotes() -> None:
 def test_batch_equals_single(moderator: Moderator) -> None:
     batch = moderator.toxicity.score_many(TOXIC + CIVIL)
     single = [moderator.toxicity.score(t) for t in TOXIC + CIVIL]
-    assert [round(s.score, 6) for s in batch] == [round(s.score, 6) for s in single]
+    # float32 sums over differently padded batches differ in the last bits, no more
+    assert np.allclose([s.score for s in batch], [s.score for s in single], atol=1e-5)
 
 
 def test_no_quote_no_change() -> None:
@@ -104,3 +106,30 @@ def test_abuse_cannot_hide_at_the_start_of_a_long_comment(moderator: Moderator) 
     assert moderator.toxicity.net.predict([text])[0, 0] < 0.1  # reads the last 100 words
     assert moderator.toxicity.scores([text])[0] >= 0.5
     assert moderator.toxicity.scores([filler])[0] < 0.05
+
+
+def test_hidden_units_and_logits_agree_with_the_network(moderator: Moderator) -> None:
+    net = moderator.toxicity.net
+    sequences = [net.tokenize("you are an idiot"), net.tokenize("nice photos"), []]
+    hidden, logits = net.hidden_logits_ids(sequences)
+    assert hidden.shape == (3, 50) and (hidden >= 0).all()  # ReLU units
+    assert np.array_equal(logits, net.logits_ids(sequences))
+    empty_hidden, empty_logits = net.hidden_logits_ids([])
+    assert empty_hidden.shape == (0, 50) and empty_logits.shape == (0, 6)
+
+
+def test_hidden_units_come_from_the_most_toxic_window(moderator: Moderator) -> None:
+    scorer = moderator.toxicity
+    words = (
+        "You are a stupid idiot. " + " ".join(["the council discussed the budget"] * 50)
+    ).split()
+    assert len(words) == 255  # read from the end: words 155–254, 55–154, then 0–54
+    hidden, logits = scorer.hidden_logits([" ".join(words)])
+    first, first_logits = scorer.hidden_logits([" ".join(words[:55])])
+    assert logits[0, 0] == pytest.approx(first_logits[0, 0], abs=1e-5)
+    assert np.allclose(hidden[0], first[0], atol=1e-5)
+
+
+def test_short_replies_and_identity_mentions_are_not_flagged(moderator: Moderator) -> None:
+    scores = moderator.toxicity.scores(["lol", "haha", "hello", "ok", "I am a gay man."])
+    assert max(scores) < 0.12, scores  # below the nudge threshold

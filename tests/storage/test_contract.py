@@ -215,6 +215,42 @@ def test_thread_comments_lists_every_status_of_that_thread_only(store: Store) ->
     assert sorted(listed, key=lambda c: c.id) == made
 
 
+def test_comment_shapes_carry_order_fields_and_the_version_of_the_last_change(
+    store: Store,
+) -> None:
+    site = add_site(store)
+    thread, other = add_thread(store, site, "a"), add_thread(store, site, "b")
+    top = add_comment(store, thread)
+    reply = add_comment(store, thread, top, status=CommentStatus.PENDING, at=later(1))
+    add_comment(store, other)
+    store.write(lambda db: db.set_vote(top.id, "voter-1", 1, later(2)))
+    version = store.write(lambda db: db.bump_version(thread.id, comment_id=top.id))
+    with store.reading() as db:
+        shapes = sorted(db.thread_comment_shapes(thread.id), key=lambda s: s.id)
+        assert db.thread_comment_shapes(thread.id + 1000) == []
+    assert [(s.id, s.parent_id, s.status) for s in shapes] == [
+        (top.id, None, CommentStatus.PUBLISHED),
+        (reply.id, top.id, CommentStatus.PENDING),
+    ]
+    assert shapes[0].created_us == top.created_us and shapes[1].created_us == reply.created_us
+    assert (shapes[0].upvotes, shapes[0].downvotes, shapes[0].score) == (1, 0, 1)
+    assert shapes[0].changed_version == version
+    assert shapes[1].changed_version < version
+
+
+def test_display_comments_by_id_leave_out_source_and_email(store: Store) -> None:
+    thread = add_thread(store, add_site(store))
+    made = [add_comment(store, thread, at=later(i)) for i in range(450)]  # > one IN (...) chunk
+    wanted = [c.id for c in made[::2]] + [10_000_000]
+    with store.reading() as db:
+        shown = {c.id: c for c in db.display_comments(wanted)}
+        assert db.display_comments([]) == []
+    assert sorted(shown) == [c.id for c in made[::2]]
+    sample = shown[made[10].id]
+    assert sample.html == made[10].html and sample.author.name == made[10].author.name
+    assert sample.body == "" and sample.author.email is None
+
+
 def test_ancestors_top_level_first(store: Store) -> None:
     thread = add_thread(store, add_site(store))
     chain = [add_comment(store, thread)]

@@ -19,6 +19,8 @@ export interface CommentData {
   reply_count: number;
   deleted: boolean;
   status: "published" | "pending" | "rejected" | "deleted";
+  featured: boolean;
+  staff: boolean;
 }
 
 export interface ThreadData {
@@ -72,7 +74,7 @@ export class Api {
     private readonly offline: string,
   ) {}
 
-  private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, token?: string, cookies?: boolean): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
@@ -82,7 +84,9 @@ export class Api {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "omit",
+        // Only a new comment carries the cookie (to our own origin only): a signed-in member
+        // of the newsroom gets a staff badge. Everything else is anonymous.
+        credentials: cookies ? "same-origin" : "omit",
       });
     } catch {
       throw new ApiError(0, "network", this.offline);
@@ -105,7 +109,12 @@ export class Api {
   }
 
   post(data: NewCommentData): Promise<{ comment: CommentData; edit_token: string }> {
-    return this.call("POST", "api/v1/comments", data);
+    return this.call("POST", "api/v1/comments", data, undefined, true);
+  }
+
+  /** The reader's own comments in this thread, held ones included, by their edit tokens. */
+  mine(site: string, thread: string, tokens: string[]): Promise<{ comments: CommentData[] }> {
+    return this.call("POST", "api/v1/comments/mine", { site, thread, tokens });
   }
 
   edit(id: number, body: string, token: string, ack?: boolean): Promise<{ comment: CommentData }> {

@@ -105,6 +105,7 @@ export function build(c: CommentData, t: Messages, lang: string, on: Handlers, o
   art.setAttribute("aria-labelledby", byId);
   if (c.deleted) art.classList.add("tl-deleted");
   if (c.status === "pending") art.classList.add("tl-pending");
+  if (c.featured) art.classList.add("tl-featured");
 
   n.replyTo = h("span", { class: "tl-replyto" });
   const header = h(
@@ -116,6 +117,8 @@ export function build(c: CommentData, t: Messages, lang: string, on: Handlers, o
       { class: "tl-meta-text" },
       author,
       own && h("span", { class: "tl-you" }, t.you),
+      c.staff && !c.deleted && h("span", { class: "tl-badge tl-staff" }, t.staff),
+      c.featured && h("span", { class: "tl-badge tl-pick" }, t.editorsPick),
       c.status === "pending" && h("span", { class: "tl-pending-badge" }, t.awaitingReview),
       h("a", { class: "tl-permalink", href: "#comment-" + id }, timeEl(c.created_at, lang, t)),
       !c.deleted && c.edited_at && h("span", { class: "tl-edited", title: absolute(parseDate(c.edited_at), lang) }, t.edited),

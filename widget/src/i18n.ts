@@ -81,6 +81,9 @@ const en = {
   reasons: { spam: "Spam", abusive: "Abusive", off_topic: "Off topic", misinformation: "Misinformation", other: "Other" } as Record<string, string>,
   sendReport: "Send report",
   reported: "Thank you: the moderators will take a look.",
+  editorsPick: "Editor’s pick",
+  staff: "Staff",
+  rejectedOwn: "A moderator did not publish your comment.",
 };
 
 export type Messages = typeof en;
@@ -166,6 +169,9 @@ const de: Messages = {
   reasons: { spam: "Spam", abusive: "Beleidigend", off_topic: "Am Thema vorbei", misinformation: "Falschinformation", other: "Anderes" },
   sendReport: "Meldung senden",
   reported: "Danke: Die Moderation sieht sich das an.",
+  editorsPick: "Empfehlung der Redaktion",
+  staff: "Redaktion",
+  rejectedOwn: "Die Moderation hat Ihren Kommentar nicht veröffentlicht.",
 };
 
 const fr: Messages = {
@@ -249,6 +255,9 @@ const fr: Messages = {
   reasons: { spam: "Spam", abusive: "Injurieux", off_topic: "Hors sujet", misinformation: "Désinformation", other: "Autre" },
   sendReport: "Envoyer le signalement",
   reported: "Merci : les modérateurs vont l’examiner.",
+  editorsPick: "Choix de la rédaction",
+  staff: "Rédaction",
+  rejectedOwn: "Un modérateur n’a pas publié votre commentaire.",
 };
 
 const ALL: Record<string, Messages> = { en, de, fr };

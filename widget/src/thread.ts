@@ -187,6 +187,7 @@ export class Widget implements Handlers {
       this.state.textContent = this.t.empty;
       this.updateCounts();
       this.setupCompose();
+      if (reset) void this.restoreOwn(generation);
       if (!this.events) this.listen();
       if (focusNew) {
         const li = this.list.children[firstNew];
@@ -212,6 +213,28 @@ export class Widget implements Handlers {
         this.list.removeAttribute("aria-busy");
         this.more.disabled = false;
       }
+    }
+  }
+
+  /** The reader's own held comments stay in view for them (only), across reloads. */
+  private async restoreOwn(generation: number): Promise<void> {
+    const all = owned();
+    const keys = Object.keys(all).filter((k) => k.startsWith(this.cfg.site + "/")).slice(-50);
+    if (!keys.length) return;
+    try {
+      const found = await this.api.mine(this.cfg.site, this.cfg.thread, keys.map((k) => all[k].t));
+      if (generation !== this.generation) return;
+      for (const c of found.comments) {
+        if (c.status === "rejected") {
+          setOwned(this.key(c.id), null);
+          this.say(this.t.rejectedOwn);
+        } else if (c.status === "pending" && !this.nodes.has(c.id)) {
+          this.attach(c, this.sort === "newest", false);
+        }
+      }
+      this.state.hidden = this.nodes.size > 0;
+    } catch {
+      /* the thread works without them */
     }
   }
 
@@ -290,7 +313,11 @@ export class Widget implements Handlers {
   private update(n: Node, c: CommentData): void {
     if (c.deleted && !n.c.deleted) {
       this.replace(n, { ...c, author: null, html: "" });
-    } else if (!n.c.deleted && (c.html !== n.c.html || c.edited_at !== n.c.edited_at) && !n.edit.firstChild) {
+    } else if (
+      !n.c.deleted &&
+      (c.html !== n.c.html || c.edited_at !== n.c.edited_at || c.status !== n.c.status || c.featured !== n.c.featured) &&
+      !n.edit.firstChild
+    ) {
       this.replace(n, c);
     } else if (!n.c.deleted) {
       n.c = { ...n.c, score: c.score, upvotes: c.upvotes, downvotes: c.downvotes };
@@ -433,8 +460,9 @@ export class Widget implements Handlers {
     if (!c || typeof c.id !== "number") return;
     const n = this.nodes.get(c.id);
     if (n) {
-      if (c.deleted || c.status === "rejected") this.onDeleted(c.id);
-      else this.update(n, c);
+      if (c.deleted || c.status === "rejected") return this.onDeleted(c.id);
+      if (n.c.status === "pending" && c.status === "published") this.count(1); // approved
+      this.update(n, c);
       return;
     }
     if (c.deleted || c.status !== "published") return;

@@ -1,6 +1,7 @@
 /** The widget bundle: mounts a discussion into every `#threadline` / `[data-threadline]`. */
 
 import { pickLang } from "./i18n";
+import { privacyPanel } from "./privacy";
 import css from "./styles.css";
 import { type Config, Widget } from "./thread";
 
@@ -40,7 +41,9 @@ function config(el: HTMLElement): Config {
 function boot(): void {
   document.querySelectorAll<HTMLElement>("#threadline, [data-threadline]").forEach((el) => {
     if (el.shadowRoot) return;
-    new Widget(el, config(el), css);
+    const cfg = config(el);
+    new Widget(el, cfg, css);
+    privacyPanel(el, cfg);
   });
 }
 

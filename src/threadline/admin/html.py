@@ -36,6 +36,9 @@ def _when(moment: datetime | None) -> str:
     return f'<time datetime="{moment.isoformat()}">{moment:%Y-%m-%d %H:%M} UTC</time>'
 
 
+_PRIVACY_LINK = '<li><a href="/admin/privacy">Privacy</a></li>'  # admins only
+
+
 def page(title: str, body: str, actor: Actor | None = None, csrf: str = "") -> str:
     nav = ""
     if actor is not None:
@@ -44,7 +47,9 @@ def page(title: str, body: str, actor: Actor | None = None, csrf: str = "") -> s
         )
         nav = (
             f'<nav aria-label="Dashboard"><ul>{links}'
-            '<li><a href="/admin/audit">Audit log</a></li></ul>'
+            '<li><a href="/admin/audit">Audit log</a></li>'
+            '<li><a href="/admin/sites">Sites</a></li>'
+            f"{_PRIVACY_LINK if actor.is_admin else ''}</ul>"
             f'<form method="post" action="/admin/logout" class="inline">{_csrf(csrf)}'
             f'<span class="who">{_e(actor.user.display_name)}</span> '
             '<button type="submit">Sign out</button></form>'
@@ -157,7 +162,8 @@ def card(item: QueueItem, csrf: str, back: str) -> str:
         f'<article class="card status-{c.status.value}" tabindex="-1" data-id="{c.id}">'
         f'<header><label class="pick"><input type="checkbox" name="id" value="{c.id}" '
         f'form="bulk"> #{c.id}</label> <b>{_e(c.author.name)}</b>{email} on '
-        f"<i>{title}</i> ({_e(item.site_slug)}) · {_when(c.created_at)} · "
+        f'<i>{title}</i> ({_e(item.site_slug)}) · <a href="/admin/threads/{c.thread_id}" '
+        f'class="thread-tools">Thread tools</a> · {_when(c.created_at)} · '
         f'<span class="status">{c.status.value}</span>{flags}'
         f"{' · Editor’s pick' if m.featured else ''}</header>"
         f"{parent}{_comment_block(c, 'comment')}"
@@ -210,7 +216,14 @@ def queue_page(
         "<kbd>r</kbd> reject (choose a reason, then Enter), <kbd>x</kbd> select.</p>"
     )
     cards = f'<section class="cards">{cards}</section>'
-    body = f"{notice(message, error)}{search}{help_}{bulk}{cards}{more}"
+    tools = ""
+    if filters.get("site") and filters.get("thread"):
+        where = urlencode({"site": filters["site"], "key": filters["thread"]})
+        tools = (
+            f'<p class="thread-link"><a href="/admin/thread?{_e(where)}">Thread tools</a>: '
+            "close, reopen, pre-moderate this thread.</p>"
+        )
+    body = f"{notice(message, error)}{search}{tools}{help_}{bulk}{cards}{more}"
     return page(f"{which.value.title()} comments", body, actor, csrf)
 
 

@@ -123,6 +123,19 @@ async def _signed_in(request: Request, csrf: str | None = None) -> Authenticated
     )
 
 
+async def _form_poster(
+    request: Request, form: dict[str, list[str]], back: str
+) -> Authenticated | Response:
+    """Who sent this form (session, CSRF token, same origin), or where to send them instead:
+    to the sign-in page, or back to `back` with the reason."""
+    try:
+        return await _signed_in(request, _one(form, CSRF_FIELD))
+    except AuthRequired:
+        return _redirect("/admin/login")
+    except ThreadlineError as exc:
+        return _redirect(_with(back, "error", exc.message))
+
+
 # -- signing in and out ---------------------------------------------------------------------
 
 
@@ -271,12 +284,9 @@ def _with(url: str, key: str, message: str) -> str:
 async def act(request: Request) -> Response:
     form = await _form(request)
     back = _back(form)
-    try:
-        auth = await _signed_in(request, _one(form, CSRF_FIELD))
-    except AuthRequired:
-        return _redirect("/admin/login")
-    except ThreadlineError as exc:
-        return _redirect(_with(back, "error", exc.message))
+    auth = await _form_poster(request, form, back)
+    if isinstance(auth, Response):
+        return auth
     ctx, actor = _state(request).ctx, auth.actor
     action = _one(form, "action")
     ids = [int(i) for i in form.get("id", []) if i.isdigit()][: mod.MAX_BULK]
@@ -400,6 +410,9 @@ def _assets() -> dict[str, bytes]:
 
 
 def admin_routes() -> list[BaseRoute]:
+    from threadline.admin.privacy import privacy_routes  # it builds on this module
+    from threadline.admin.settings import settings_routes  # it builds on this module
+
     files = _assets()
 
     async def asset(request: Request) -> Response:
@@ -422,4 +435,6 @@ def admin_routes() -> list[BaseRoute]:
         Route("/admin/act", act, methods=["POST"]),
         Route("/admin/audit", audit_page, methods=["GET"]),
         Route("/admin/assets/{name}", asset, methods=["GET"]),
+        *settings_routes(),
+        *privacy_routes(),
     ]

@@ -1,4 +1,4 @@
-"""/api/v1/comments — post, fetch with context, edit, delete, vote."""
+"""/api/v1/comments — post, fetch with context, edit, delete, vote; a reader's own."""
 
 from __future__ import annotations
 
@@ -11,16 +11,37 @@ from threadline.api.schemas import (
     CommentOnlyOut,
     CommentWithContextOut,
     EditCommentIn,
+    OwnCommentsIn,
+    OwnCommentsOut,
     PostCommentIn,
     PostedCommentOut,
     VoteIn,
 )
 from threadline.api.serialize import comment_out, thread_out
 from threadline.api.state import api_state, json_response
-from threadline.domain.errors import InvalidInput
+from threadline.auth.sessions import SESSION_COOKIE
+from threadline.domain.errors import AuthRequired, InvalidInput
 from threadline.domain.models import Author
+from threadline.domain.moderation import Actor
+from threadline.service import accounts
 from threadline.service import comments as comment_service
+from threadline.service import own_comments as own_service
 from threadline.service import votes as vote_service
+
+
+async def _signed_in(request: Request) -> Actor | None:
+    """The dashboard user whose session cookie came with the request (the widget sends it
+    only to its own origin), or None: a reader, or a session that has ended."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        auth = await run_in_threadpool(
+            accounts.authenticate, api_state(request).ctx, token, None, changes_state=False
+        )
+    except AuthRequired:
+        return None
+    return auth.actor
 
 
 async def post_comment(request: Request) -> Response:
@@ -41,6 +62,7 @@ async def post_comment(request: Request) -> Response:
         title=data.title,
         url=data.url,
         acknowledge_nudge=data.acknowledge_nudge,
+        actor=await _signed_in(request),
     )
     client = client_info(request, api.addresses)
     posted = await run_in_threadpool(comment_service.post_comment, api.ctx, draft, client)
@@ -96,3 +118,13 @@ async def vote(request: Request) -> Response:
         vote_service.cast_vote, api.ctx, comment_id, data.value, data.voter, client
     )
     return json_response(CommentOnlyOut(comment_out(updated)))
+
+
+async def own_comments(request: Request) -> Response:
+    """The bearer's own comments in a thread (held ones included), by their edit tokens."""
+    api = api_state(request)
+    data = await read_json(request, OwnCommentsIn, api.settings.max_request_bytes)
+    found = await run_in_threadpool(
+        own_service.own_comments, api.ctx, data.site, data.thread, data.tokens
+    )
+    return json_response(OwnCommentsOut([comment_out(c) for c in found]))

@@ -6,6 +6,7 @@ any origin some site allows; per-site write checks then happen in auth/permissio
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +15,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threadline.api.errors import error_response
+
+log = logging.getLogger(__name__)
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Authorization, If-None-Match, Last-Event-ID"
@@ -33,8 +36,13 @@ class OriginRegistry:
 
     async def allows(self, origin: str) -> bool:
         if time.monotonic() - self._loaded_at > self._ttl:
-            self._origins = await self._load()
-            self._loaded_at = time.monotonic()
+            try:
+                self._origins = await self._load()
+                self._loaded_at = time.monotonic()
+            except Exception:
+                # The database is away: keep the origins known last (the request itself
+                # will fail with its own error, which the page should be able to read).
+                log.warning("could not reload the sites' origins", exc_info=True)
         return origin in self._origins
 
 

@@ -9,6 +9,7 @@ import msgspec
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threadline.api.schemas import ErrorBody, ErrorOut, encoder
 from threadline.domain import errors as e
@@ -66,11 +67,44 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, message, headers=exc.headers)
 
 
-async def on_unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+def _internal_error() -> Response:
     return error_response(
         500, "internal_error", "Something went wrong on our side; the error has been logged."
     )
+
+
+class UnexpectedErrors:
+    """Answers an unhandled exception with the JSON 500 from inside the CORS middleware, so
+    a page on an allowed origin can read it (Starlette's last-resort handler sits outside
+    every middleware and would send it without CORS headers)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:  # too late for an error response: let the server cut the connection
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            await _internal_error()(scope, receive, send)
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _internal_error()
 
 
 def validation_error(exc: msgspec.ValidationError) -> e.InvalidInput:

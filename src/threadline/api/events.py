@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -32,10 +33,10 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from threadline.api.errors import error_response
-from threadline.api.request import query_required
+from threadline.api.request import client_info, query_required
 from threadline.api.schemas import encoder
 from threadline.api.serialize import comment_out
-from threadline.api.state import api_state
+from threadline.api.state import ApiState, api_state
 from threadline.domain.errors import MalformedRequest
 from threadline.live.hub import Batch, Hub, Loader, Subscriber, ThreadRef, VersionsLoader
 from threadline.service import changes as change_service
@@ -120,11 +121,23 @@ async def thread_events(request: Request) -> Response:
     hub = api.live
     if hub is None or not hub.running:
         return _unavailable()
-    thread = (ref.site.slug, ref.key)
+    address = client_info(request, api.addresses).ip or "unknown"
+    api.streams.acquire(address, "live-update streams")
+    try:
+        return await _open_stream(api, hub, (ref.site.slug, ref.key), after, address)
+    except BaseException:
+        api.streams.release(address)
+        raise
+
+
+async def _open_stream(
+    api: ApiState, hub: Hub, thread: tuple[str, str], after: int | None, address: str
+) -> Response:
     try:
         sub = await hub.join(thread)
     except Exception:
         log.exception("live updates: cannot follow %r", thread)
+        api.streams.release(address)
         return _unavailable()
     try:
         # After join: this replay reaches at least the version the hub hands out after.
@@ -134,6 +147,7 @@ async def thread_events(request: Request) -> Response:
         if not isinstance(exc, Exception):
             raise
         log.exception("live updates: cannot replay %r", thread)
+        api.streams.release(address)
         return _unavailable()
     sub.after = replay.version
     retry = RETRY_MS + random.randint(0, RETRY_JITTER_MS)
@@ -145,7 +159,7 @@ async def thread_events(request: Request) -> Response:
         )
     )
     send_timeout = max(30.0, 2.0 * api.settings.live_heartbeat_s)
-    return EventStream(hub, sub, first, send_timeout)
+    return EventStream(hub, sub, first, send_timeout, lambda: api.streams.release(address))
 
 
 async def _until_disconnect(receive: Receive) -> None:
@@ -165,8 +179,16 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, hub: Hub, sub: Subscriber, first: bytes, send_timeout: float) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        sub: Subscriber,
+        first: bytes,
+        send_timeout: float,
+        on_close: Callable[[], None],
+    ) -> None:
         self.status_code = 200
+        self._on_close = on_close
         self.background = None
         self._hub = hub
         self._sub = sub
@@ -202,6 +224,7 @@ class EventStream(Response):
                 watcher.cancel()
         finally:
             self._hub.leave(sub)
+            self._on_close()
 
     async def _send(self, send: Send, message: Message) -> None:
         async with asyncio.timeout(self._send_timeout):

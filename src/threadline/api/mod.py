@@ -7,6 +7,7 @@ CSRF token in X-CSRF-Token, and pages of other origins are refused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -17,8 +18,10 @@ from threadline.api.mod_schemas import (
     ActionIn,
     AuditEntryOut,
     AuditOut,
+    BanEntryOut,
     BanIn,
     BanOut,
+    BansOut,
     BulkIn,
     BulkItemOut,
     BulkOut,
@@ -31,17 +34,21 @@ from threadline.api.mod_schemas import (
     ModThreadOut,
     QueueOut,
     SessionOut,
+    SettingsPatchIn,
+    SiteRulesOut,
     ThreadPatchIn,
     UserOut,
+    WordListsIn,
+    WordListsOut,
 )
-from threadline.api.request import client_info, path_id, query_int, read_json
+from threadline.api.request import client_info, path_id, query_int, query_required, read_json
 from threadline.api.serialize import comment_out
 from threadline.api.state import api_state, json_response
 from threadline.auth import permissions
 from threadline.auth.sessions import CSRF_HEADER, SESSION_COOKIE
 from threadline.domain.errors import MalformedRequest
-from threadline.domain.moderation import Actor, Queue, QueueItem
-from threadline.service import accounts
+from threadline.domain.moderation import Actor, Ban, Queue, QueueItem
+from threadline.service import accounts, site_rules
 from threadline.service import moderation as mod_service
 from threadline.service.accounts import SESSION_LIFETIME, Authenticated
 
@@ -288,3 +295,86 @@ async def patch_thread(request: Request) -> Response:
         reason=data.reason,
     )
     return json_response(ModThreadOut(thread.id, thread.key, thread.closed))
+
+
+# -- a site's rules and bans ----------------------------------------------------------------
+
+
+def _rules_out(rules: site_rules.SiteRules) -> SiteRulesOut:
+    site = rules.site
+    return SiteRulesOut(
+        site.slug,
+        site.name,
+        asdict(site.settings),
+        WordListsOut(
+            list(site.word_lists.banned),
+            list(site.word_lists.suspect),
+            rules.packaged_banned,
+            rules.packaged_suspect,
+        ),
+        rules.can_change_settings,
+    )
+
+
+async def get_settings(request: Request) -> Response:
+    auth = await _authenticated(request, changes_state=False)
+    slug = query_required(request, "site")
+    rules = await _call(site_rules.site_rules, api_state(request).ctx, auth.actor, slug)
+    return json_response(_rules_out(rules))
+
+
+def _as_text(value: bool | int | float) -> str:
+    """A JSON value as the settings parser reads text: booleans on/off, numbers as written."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return repr(value)
+
+
+async def patch_settings(request: Request) -> Response:
+    auth = await _authenticated(request, changes_state=True)
+    api = api_state(request)
+    slug = query_required(request, "site")
+    data = await read_json(request, SettingsPatchIn, api.settings.max_request_bytes)
+    changes = {name: _as_text(value) for name, value in data.settings.items()}
+    await _call(site_rules.change_settings, api.ctx, auth.actor, slug, changes, data.reason)
+    rules = await _call(site_rules.site_rules, api.ctx, auth.actor, slug)
+    return json_response(_rules_out(rules))
+
+
+async def put_word_lists(request: Request) -> Response:
+    auth = await _authenticated(request, changes_state=True)
+    api = api_state(request)
+    slug = query_required(request, "site")
+    data = await read_json(request, WordListsIn, api.settings.max_request_bytes)
+    await _call(
+        site_rules.set_word_lists,
+        api.ctx,
+        auth.actor,
+        slug,
+        banned=data.banned,
+        suspect=data.suspect,
+        reason=data.reason,
+    )
+    rules = await _call(site_rules.site_rules, api.ctx, auth.actor, slug)
+    return json_response(_rules_out(rules))
+
+
+def _ban_out(ban: Ban, banned_by: str | None) -> BanEntryOut:
+    return BanEntryOut(
+        ban.id, ban.author_key, ban.reason, ban.created_at, ban.ends_at, banned_by, ban.lifted_at
+    )
+
+
+async def get_bans(request: Request) -> Response:
+    auth = await _authenticated(request, changes_state=False)
+    slug = query_required(request, "site")
+    bans = await _call(site_rules.active_bans, api_state(request).ctx, auth.actor, slug)
+    return json_response(BansOut([_ban_out(b.ban, b.banned_by) for b in bans]))
+
+
+async def lift_ban(request: Request) -> Response:
+    auth = await _authenticated(request, changes_state=True)
+    api = api_state(request)
+    data = await read_json(request, ActionIn, api.settings.max_request_bytes)
+    lifted = await _call(site_rules.lift_ban, api.ctx, auth.actor, path_id(request), data.reason)
+    return json_response(_ban_out(lifted, None))

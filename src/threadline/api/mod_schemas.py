@@ -142,3 +142,56 @@ class AuditEntryOut(Struct):
 
 class AuditOut(Struct):
     entries: list[AuditEntryOut]
+
+
+# -- a site's rules (settings, word lists) and bans -------------------------------------------
+
+SettingValue = bool | int | float
+WordEntry = Annotated[str, Meta(max_length=100)]
+WordEntries = Annotated[list[WordEntry], Meta(max_length=1000)]
+
+
+class WordListsOut(Struct):
+    banned: Annotated[list[str], Meta(description="The site's own banned words (reject)")]
+    suspect: Annotated[list[str], Meta(description="The site's own suspect words (hold)")]
+    packaged_banned: Annotated[int, Meta(description="Entries of the packaged banned list")]
+    packaged_suspect: Annotated[int, Meta(description="Entries of the packaged suspect list")]
+
+
+class SiteRulesOut(Struct):
+    site: str
+    name: str
+    settings: Annotated[
+        dict[str, SettingValue], Meta(description="Every site setting by name (see docs)")
+    ]
+    word_lists: WordListsOut
+    can_change_settings: Annotated[
+        bool, Meta(description="Administrators change settings; a site's moderators see them")
+    ]
+
+
+class SettingsPatchIn(Struct, forbid_unknown_fields=True):
+    settings: Annotated[
+        dict[str, SettingValue], Meta(description="Settings to change, by name; others kept")
+    ]
+    reason: Reason = ""
+
+
+class WordListsIn(Struct, forbid_unknown_fields=True):
+    banned: Annotated[WordEntries | None, Meta(description="The whole list; omit to keep")] = None
+    suspect: Annotated[WordEntries | None, Meta(description="The whole list; omit to keep")] = None
+    reason: Reason = ""
+
+
+class BanEntryOut(Struct):
+    id: int
+    author: str
+    reason: str
+    created_at: datetime
+    ends_at: Annotated[datetime | None, Meta(description="null: permanent")]
+    banned_by: Annotated[str | None, Meta(description="The moderator's display name")]
+    lifted_at: datetime | None
+
+
+class BansOut(Struct):
+    bans: list[BanEntryOut]

@@ -19,6 +19,7 @@ _REF = "#/components/schemas/{name}"
 _STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No Content",
     304: "Not Modified",
     400: "Malformed request",

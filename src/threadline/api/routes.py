@@ -9,12 +9,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threadline.api import comments, counts, events, flags, health, mod, openapi, threads
+from threadline.api import (
+    comments,
+    counts,
+    events,
+    export,
+    flags,
+    health,
+    mod,
+    openapi,
+    privacy,
+    threads,
+)
 from threadline.api.mod_schemas import (
     ActionIn,
     AuditOut,
+    BanEntryOut,
     BanIn,
     BanOut,
+    BansOut,
     BulkIn,
     BulkOut,
     FeatureIn,
@@ -24,7 +37,10 @@ from threadline.api.mod_schemas import (
     ModThreadOut,
     QueueOut,
     SessionOut,
+    SettingsPatchIn,
+    SiteRulesOut,
     ThreadPatchIn,
+    WordListsIn,
 )
 from threadline.api.schemas import (
     CommentOnlyOut,
@@ -33,6 +49,8 @@ from threadline.api.schemas import (
     CountsOut,
     EditCommentIn,
     HealthOut,
+    OwnCommentsIn,
+    OwnCommentsOut,
     PostCommentIn,
     PostedCommentOut,
     ThreadPageOut,
@@ -74,6 +92,8 @@ _QUEUE_QUERY = (
     ("before", False, "next_before of the previous page"),
     ("limit", False, "Cards per page (1–100, default 50)"),
 )
+
+_SITE_QUERY = (("site", True, "Site slug"),)
 
 MODERATOR_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -221,6 +241,82 @@ MODERATOR_ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         auth="session",
     ),
+    Endpoint(
+        "GET",
+        "/api/v1/mod/settings",
+        mod.get_settings,
+        "A site's settings and its own word lists (its moderators and admins)",
+        "moderator",
+        SiteRulesOut,
+        errors=MOD_READ_ERRORS,
+        query=_SITE_QUERY,
+        auth="session",
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/mod/settings",
+        mod.patch_settings,
+        "Change some of a site's settings (admins); audited",
+        "moderator",
+        SiteRulesOut,
+        body=SettingsPatchIn,
+        errors=(400, *MOD_WRITE_ERRORS),
+        query=_SITE_QUERY,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "PUT",
+        "/api/v1/mod/word-lists",
+        mod.put_word_lists,
+        "Replace a site's own banned and/or suspect words (added to the packaged lists); audited",
+        "moderator",
+        SiteRulesOut,
+        body=WordListsIn,
+        errors=(400, *MOD_WRITE_ERRORS),
+        query=_SITE_QUERY,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/mod/bans",
+        mod.get_bans,
+        "A site's bans in force, newest first",
+        "moderator",
+        BansOut,
+        errors=MOD_READ_ERRORS,
+        query=_SITE_QUERY,
+        auth="session",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/mod/bans/{id}/lift",
+        mod.lift_ban,
+        "Lift a ban before it ends; audited",
+        "moderator",
+        BanEntryOut,
+        body=ActionIn,
+        errors=MOD_WRITE_ERRORS,
+        auth="session",
+        headers=_CSRF,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/mod/sites/{site}/export",
+        export.export_site,
+        "Download a site's threads and comments as Threadline JSON Lines (administrators)",
+        "moderator",
+        errors=MOD_READ_ERRORS,
+        query=(("thread", False, "Only this thread (its normalized key)"),),
+        auth="session",
+        media_type="application/jsonl",
+        extra={
+            "description": "Streamed, byte for byte what `threadline export` writes "
+            "(docs/export-format.md), as an attachment (Content-Disposition). "
+            "Administrators only; each download is recorded in the audit log."
+        },
+    ),
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -247,7 +343,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         events.thread_events,
         "Live updates of a thread: new, edited and deleted comments as Server-Sent Events",
         "public",
-        errors=(400, 404, 422, 503),
+        errors=(400, 404, 422, 429, 503),
         query=(
             ("site", True, "Site slug"),
             ("key", True, "Article id or canonical URL"),
@@ -261,7 +357,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "description": "Events: `comment` (data: a comment as in the thread listing) "
             "and `deleted` (data: {\"id\": …}); each event's id is the thread's version after "
             "the change. After any replay an `id:` line gives the version the stream "
-            "resumes from; `: heartbeat` comments keep idle streams open."
+            "resumes from; `: heartbeat` comments keep idle streams open. One client address "
+            "may hold `live_max_streams_per_ip` streams at once (429 beyond)."
         },
     ),
     Endpoint(
@@ -303,6 +400,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         status=201,
         body=PostCommentIn,
         errors=(*WRITE_ERRORS, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/comments/mine",
+        comments.own_comments,
+        "The reader's own comments in a thread, held ones included, proven by edit tokens",
+        "commenter",
+        OwnCommentsOut,
+        body=OwnCommentsIn,
+        errors=(400, 404, 413, 415, 422),
     ),
     Endpoint(
         "PATCH",
@@ -347,6 +454,41 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=FlagIn,
         errors=WRITE_ERRORS,
     ),
+    # readers' data rights (docs/privacy.md): proven by edit tokens, or by a mailed link
+    Endpoint(
+        "POST",
+        "/api/v1/privacy/export",
+        privacy.export,
+        "Download what is held about the reader: the comments their edit tokens prove, and "
+        "the votes and reports of their voter id",
+        "commenter",
+        privacy.PersonalDataOut,
+        body=privacy.PrivacyTokensIn,
+        errors=(400, 403, 404, 413, 415, 422, 429),
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/privacy/erase",
+        privacy.erase,
+        "Erase what is held about the reader (as for export); the site's policy decides "
+        "whether replied comments keep their text anonymously",
+        "commenter",
+        privacy.ErasureOut,
+        body=privacy.PrivacyTokensIn,
+        errors=(400, 403, 404, 413, 415, 422, 429),
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/privacy/requests",
+        privacy.request_link,
+        "Mail a single-use link to download or erase everything given with this email on "
+        "the site (always 202: it never tells whether the address is known)",
+        "commenter",
+        privacy.PrivacyRequestOut,
+        status=202,
+        body=privacy.PrivacyRequestIn,
+        errors=(400, 413, 415, 422, 429),
+    ),
     *MODERATOR_ENDPOINTS,
 )
 
@@ -374,4 +516,5 @@ def build_routes() -> list[Route]:
         for path, handlers in by_path.items()
     ]
     routes.append(Route("/api/v1/openapi.json", openapi.serve(ENDPOINTS), methods=["GET"]))
+    routes.extend(privacy.link_page_routes())  # /privacy: the page a mailed link opens
     return routes

@@ -56,6 +56,15 @@ class CountsIn(Struct, forbid_unknown_fields=True):
     keys: Annotated[list[str], Meta(max_length=500)]
 
 
+class OwnCommentsIn(Struct, forbid_unknown_fields=True):
+    site: Annotated[str, Meta(description="The site's slug")]
+    thread: Annotated[str, Meta(description="Article id or canonical URL (normalized)")]
+    tokens: Annotated[
+        list[str],
+        Meta(max_length=50, description="Edit tokens the reader's browser kept (at most 50)"),
+    ]
+
+
 class AuthorOut(Struct):
     name: str
     website: str | None
@@ -75,6 +84,8 @@ class CommentOut(Struct):
     reply_count: int
     deleted: bool
     status: Literal["published", "pending", "rejected", "deleted"]
+    featured: Annotated[bool, Meta(description="An editor's pick, chosen by the newsroom")]
+    staff: Annotated[bool, Meta(description="Written by a member of the newsroom's staff")]
 
 
 class ThreadOut(Struct):
@@ -106,6 +117,13 @@ class CommentWithContextOut(Struct):
 
 class CommentOnlyOut(Struct):
     comment: CommentOut
+
+
+class OwnCommentsOut(Struct):
+    comments: Annotated[
+        list[CommentOut],
+        Meta(description="The bearer's comments in the thread, oldest first, any status"),
+    ]
 
 
 class CountsOut(Struct):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from threadline.api.schemas import AuthorOut, CommentOut, ThreadOut
-from threadline.domain.models import Comment, Site, Thread
+from threadline.domain.models import Comment, CommentStatus, Site, Thread
 
 
 def comment_out(c: Comment) -> CommentOut:
@@ -22,6 +22,9 @@ def comment_out(c: Comment) -> CommentOut:
         reply_count=c.reply_count,
         deleted=deleted,
         status=c.status.value,
+        # Only a comment on the page is a pick: a placeholder or a held one shows no badge.
+        featured=c.featured and c.status is CommentStatus.PUBLISHED,
+        staff=c.staff and not deleted,
     )
 
 

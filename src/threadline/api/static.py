@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from threadline.api.negotiation import accepts_gzip, not_modified
 from threadline.api.state import api_state
 from threadline.demo.content import ARTICLES, DEMO_SITE, PAPER, Article, find_article
 from threadline.demo.seed import published_at, seeded_at
@@ -89,10 +90,9 @@ def _asset_response(request: Request, asset: Asset, cache: str) -> Response:
         # Publishers' pages on other origins load these files.
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    if_none_match = request.headers.get("if-none-match", "")
-    if asset.etag in [tag.strip() for tag in if_none_match.split(",")]:
+    if not_modified(request.headers.get("if-none-match"), asset.etag):
         return Response(status_code=304, headers=headers)
-    if asset.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+    if asset.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding")):
         headers["Content-Encoding"] = "gzip"
         return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)

@@ -111,6 +111,13 @@ def check_can_moderate(actor: Actor | None, site_id: int) -> Actor:
     raise NotFound("There is no such comment or thread on your sites.", code="not_found")
 
 
+def newsroom_member(actor: Actor | None, site_id: int) -> bool:
+    """Comments this person writes carry a staff badge: the site's staff, moderators, admins."""
+    if actor is None:
+        return False
+    return actor.is_admin or actor.has(Role.MODERATOR, site_id) or actor.has(Role.STAFF, site_id)
+
+
 def check_can_feature(actor: Actor | None, site_id: int) -> Actor:
     """Editor's picks: moderators of the site, and its staff (journalists)."""
     who = require_actor(actor)
@@ -119,10 +126,61 @@ def check_can_feature(actor: Actor | None, site_id: int) -> Actor:
     raise NotFound("There is no such comment or thread on your sites.", code="not_found")
 
 
+# A site's rules (dashboard settings page, moderator API): the site's moderators see them,
+# keep its word lists and lift its bans, as they do the daily desk work; the policies and
+# limits themselves (pre-moderation, thresholds, edit window, rate limits …) change the
+# experience of every reader of the site, so only administrators change them.
+
+
+def check_can_view_site_rules(actor: Actor | None, site_id: int) -> Actor:
+    """A site's settings, word lists and bans: admins, and moderators of that site."""
+    return check_can_moderate(actor, site_id)
+
+
+def check_can_change_settings(actor: Actor | None, site_id: int) -> Actor:
+    """A site's policies and limits: administrators only (its moderators see them)."""
+    who = check_can_view_site_rules(actor, site_id)
+    if not who.is_admin:
+        raise Forbidden(
+            "Only administrators may change a site's settings; ask one to.",
+            code="not_an_admin",
+        )
+    return who
+
+
+def check_can_edit_word_lists(actor: Actor | None, site_id: int) -> Actor:
+    """A site's own banned and suspect words: admins, and moderators of that site."""
+    return check_can_moderate(actor, site_id)
+
+
+def check_can_lift_ban(actor: Actor | None, site_id: int) -> Actor:
+    """Whoever may ban an author from a site may lift the ban."""
+    return check_can_moderate(actor, site_id)
+
+
+def may_change_settings(actor: Actor, site_id: int) -> bool:
+    """For pages: whether to offer the settings form (the check above still decides)."""
+    try:
+        check_can_change_settings(actor, site_id)
+    except (AuthRequired, Forbidden, NotFound):
+        return False
+    return True
+
+
 def check_is_admin(actor: Actor | None) -> Actor:
     who = require_actor(actor)
     if not who.is_admin:
         raise Forbidden("Only administrators may do this.", code="not_an_admin")
+    return who
+
+
+def check_can_export(actor: Actor | None) -> Actor:
+    """A site's whole export (every comment with its author's email and address, in the
+    import/export format): administrators only. A site's moderators see comments one at a
+    time for the desk work; a bulk copy of readers' personal data is not part of it."""
+    who = require_actor(actor)
+    if not who.is_admin:
+        raise Forbidden("Only administrators may export a site's comments.", code="not_an_admin")
     return who
 
 

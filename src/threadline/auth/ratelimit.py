@@ -48,3 +48,36 @@ class RateLimiter:
             self._buckets[key] = (tokens - 1.0, now)
             while len(self._buckets) > self._max_keys:
                 self._buckets.popitem(last=False)
+
+
+class ConcurrencyLimit:
+    """At most `limit` things open at once per key (live-update streams per client IP), so
+    one address cannot hold all of a process's connections. 0 or `enabled=False`: no limit."""
+
+    def __init__(self, limit: int, enabled: bool = True) -> None:
+        self.limit = limit if enabled else 0
+        self._open: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: str, what: str) -> None:
+        """Count one more for `key`, or raise RateLimited when it already has `limit`."""
+        with self._lock:
+            count = self._open.get(key, 0)
+            if self.limit > 0 and count >= self.limit:
+                raise RateLimited(
+                    f"Too many {what} are open from your address ({self.limit} at most); "
+                    "close some and try again.",
+                    retry_after=30,
+                )
+            self._open[key] = count + 1
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            count = self._open.get(key, 0) - 1
+            if count > 0:
+                self._open[key] = count
+            else:
+                self._open.pop(key, None)
+
+    def open_for(self, key: str) -> int:
+        return self._open.get(key, 0)

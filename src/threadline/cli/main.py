@@ -11,6 +11,8 @@ import click
 from threadline.cli.db import db
 from threadline.cli.moderation import moderation
 from threadline.cli.moderation_report import report as moderation_report
+from threadline.cli.privacy import privacy
+from threadline.cli.remap import remap
 from threadline.cli.serve import serve
 from threadline.cli.site import site
 from threadline.cli.transfer import export, import_
@@ -54,7 +56,9 @@ cli.add_command(moderation)
 moderation.add_command(moderation_report)
 cli.add_command(import_)
 cli.add_command(export)
+cli.add_command(remap)
 cli.add_command(user)
+cli.add_command(privacy)
 
 
 def main(argv: list[str] | None = None) -> Any:

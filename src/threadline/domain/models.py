@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 
 
 class CommentStatus(enum.StrEnum):
@@ -41,12 +44,25 @@ class SiteSettings:
     premoderate_new_authors: int = 0  # hold the first N comments of each author; 0: off
     toxicity_hold: float = 0.15  # hold at this toxicity score or above (0..1)
     toxicity_nudge: float = 0.12  # ask the author to reconsider at this score (0..1)
-    # Above the engine's 0.80: its text model scores civil comments with one link 0.86–0.96.
-    spam_hold: float = 0.97
+    # The engine's default: civil comments with one link score 0.1–0.3 (bench/moderation_eval.py).
+    spam_hold: float = 0.80
     flags_to_hold: int = 3  # readers' flags that take a published comment off the page
     hold_suspect_words: bool = True
     reject_banned_words: bool = True
     auto_close_days: int = 0  # threads take no comments N days after they start; 0: never
+    # Readers' data rights (docs/privacy.md): when a reader's data is erased, their comments
+    # that others replied to keep their text under "Anonymous" (True) instead of becoming
+    # deleted placeholders like the rest (False).
+    erasure_keeps_replied_comments: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWordLists:
+    """A site's own entries, matched in addition to the packaged lists: a banned word
+    rejects a comment, a suspect word holds it for review."""
+
+    banned: tuple[str, ...] = ()
+    suspect: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +73,7 @@ class Site:
     origins: tuple[str, ...]
     settings: SiteSettings
     created_at: datetime
+    word_lists: SiteWordLists = field(default_factory=SiteWordLists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +111,17 @@ class Comment:
     upvotes: int = 0
     downvotes: int = 0
     reply_count: int = 0
+    featured: bool = False  # an editor's pick (moderators and staff choose them)
+    staff: bool = False  # written by a signed-in member of the newsroom
 
     @property
     def score(self) -> int:
         return self.upvotes - self.downvotes
+
+    @property
+    def created_us(self) -> int:
+        # Integer arithmetic: timestamp() * 1e6 maps some neighbouring microseconds to one.
+        return (self.created_at - _EPOCH) // _ONE_US
 
     @property
     def deleted(self) -> bool:

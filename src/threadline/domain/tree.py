@@ -14,9 +14,9 @@ import dataclasses
 import enum
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from threadline.domain.errors import InvalidInput
 from threadline.domain.models import Author, Comment, CommentStatus
@@ -36,23 +36,55 @@ _KEY_LENGTH = {SortOrder.OLDEST: 2, SortOrder.NEWEST: 2, SortOrder.TOP: 3}
 _MAX_CURSOR_LENGTH = 256
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
+class TreeNode(Protocol):
+    """What ordering and visibility need of a comment: its place, state and sort fields."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def status(self) -> CommentStatus: ...
+    @property
+    def score(self) -> int: ...
+    @property
+    def created_us(self) -> int: ...
 
 
-def _epoch_us(comment: Comment) -> int:
-    # Integer arithmetic: timestamp() * 1e6 maps some neighbouring microseconds to one value.
-    return (comment.created_at - _EPOCH) // _ONE_US
+N = TypeVar("N", bound=TreeNode)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentShape:
+    """A comment without its text: enough to place it on a page, and to tell whether a
+    rendering of it made earlier is still current (`changed_version` moves with every
+    change of what readers see of it; votes and replies are carried here directly)."""
+
+    id: int
+    parent_id: int | None
+    status: CommentStatus
+    created_us: int
+    upvotes: int
+    downvotes: int
+    changed_version: int
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
+
+
+def node_sort_key(node: TreeNode, order: SortOrder) -> SortKey:
+    """Ascending key: smaller comes first."""
+    created = node.created_us
+    if order is SortOrder.OLDEST:
+        return (created, node.id)
+    if order is SortOrder.NEWEST:
+        return (-created, -node.id)
+    return (-node.score, created, node.id)
 
 
 def sort_key(comment: Comment, order: SortOrder) -> SortKey:
-    """Ascending key: smaller comes first."""
-    created = _epoch_us(comment)
-    if order is SortOrder.OLDEST:
-        return (created, comment.id)
-    if order is SortOrder.NEWEST:
-        return (-created, -comment.id)
-    return (-comment.score, created, comment.id)
+    return node_sort_key(comment, order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +139,14 @@ def placeholder(comment: Comment) -> Comment:
     )
 
 
-def visible_tree(comments: Iterable[Comment]) -> dict[int | None, list[Comment]]:
+def visible_tree(comments: Iterable[N]) -> dict[int | None, list[N]]:
     """Children lists (by parent id, None for top level) of the comments a reader sees.
 
     Published comments are visible; any other comment is visible, as a placeholder, only
     while it has a visible descendant. Replies whose parent is unknown attach at top level.
     """
     by_id = {c.id: c for c in comments}
-    children: dict[int | None, list[Comment]] = {}
+    children: dict[int | None, list[N]] = {}
     for c in by_id.values():
         parent = c.parent_id if c.parent_id in by_id else None
         children.setdefault(parent, []).append(c)
@@ -133,7 +165,7 @@ def visible_tree(comments: Iterable[Comment]) -> dict[int | None, list[Comment]]
             visible.add(parent_id)
             parent_id = by_id[parent_id].parent_id
 
-    result: dict[int | None, list[Comment]] = {}
+    result: dict[int | None, list[N]] = {}
     for parent, kids in children.items():
         shown = [k for k in kids if k.id in visible]
         if shown:
@@ -141,21 +173,49 @@ def visible_tree(comments: Iterable[Comment]) -> dict[int | None, list[Comment]]
     return result
 
 
-def _preorder(
-    root: Comment,
-    children: dict[int | None, list[Comment]],
-    key: Callable[[Comment], SortKey],
-) -> Iterable[Comment]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        kids = children.get(node.id, [])
-        yield _shown(node, len(kids))
-        # Reverse so the first sibling in sort order is popped first.
-        stack.extend(sorted(kids, key=key, reverse=True))
+@dataclass(frozen=True, slots=True)
+class NodePage(Generic[N]):
+    """One page as (node, number of visible replies) in display order."""
+
+    entries: list[tuple[N, int]]
+    next_cursor: Cursor | None
 
 
-def _shown(comment: Comment, reply_count: int) -> Comment:
+def paginate_nodes(
+    nodes: Sequence[N],
+    order: SortOrder,
+    limit: int,
+    cursor: Cursor | None = None,
+) -> NodePage[N]:
+    """`limit` visible top-level nodes after `cursor`, each followed by its whole visible
+    subtree in pre-order, siblings sorted by `order` at every depth."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+
+    def key(node: TreeNode) -> SortKey:
+        return node_sort_key(node, order)
+
+    children = visible_tree(nodes)
+    roots = sorted(children.get(None, []), key=key)
+    if cursor is not None:
+        roots = [r for r in roots if key(r) > cursor.after]
+    page_roots, rest = roots[:limit], roots[limit:]
+    entries: list[tuple[N, int]] = []
+    for root in page_roots:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            kids = children.get(node.id, [])
+            entries.append((node, len(kids)))
+            # Reverse so the first sibling in sort order is popped first.
+            stack.extend(sorted(kids, key=key, reverse=True))
+    next_cursor = Cursor(order, key(page_roots[-1])) if rest else None
+    return NodePage(entries, next_cursor)
+
+
+def shown(comment: Comment, reply_count: int) -> Comment:
+    """The comment as a page shows it: a placeholder unless published, with its count of
+    visible replies."""
     if comment.status is not CommentStatus.PUBLISHED:
         comment = placeholder(comment)
     if comment.reply_count == reply_count:  # most comments are leaves: skip the copy
@@ -170,22 +230,8 @@ def paginate(
     cursor: Cursor | None = None,
 ) -> Page:
     """One page: `limit` top-level comments after `cursor`, each with its whole subtree."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-
-    def key(c: Comment) -> SortKey:
-        return sort_key(c, order)
-
-    children = visible_tree(comments)
-    roots = sorted(children.get(None, []), key=key)
-    if cursor is not None:
-        roots = [r for r in roots if key(r) > cursor.after]
-    page_roots, rest = roots[:limit], roots[limit:]
-    out: list[Comment] = []
-    for root in page_roots:
-        out.extend(_preorder(root, children, key))
-    next_cursor = Cursor(order, key(page_roots[-1])) if rest else None
-    return Page(out, next_cursor)
+    page = paginate_nodes(comments, order, limit, cursor)
+    return Page([shown(c, count) for c, count in page.entries], page.next_cursor)
 
 
 def ancestors_of(comment: Comment, by_id: dict[int, Comment]) -> list[Comment]:

@@ -8,7 +8,7 @@ model files shipped in this package; numpy is the only runtime dependency.
     verdict, signals = moderator.moderate(CommentFacts(text, parent_text), PolicyConfig())
 
 Modules: `signals` (the Signal type), `normalize` + `wordlists` (evasion-proof matching),
-`words` (banned/suspect), `toxicity` (+ `bilstm`, the network), `spam` (+ `spam_model`),
+`words` (banned/suspect), `toxicity` (+ `bilstm` and `ngrams`), `spam` (+ `spam_model`),
 `authors` (new authors, reader flags), `policy` (decisions, civility nudge), `moderator`
 (all of them together), `jsonl` (JSON lines in, scores out), `bias` (identity-term check),
 `evaluate` and `logistic` (metrics and the small combiners, used at build time).

@@ -186,7 +186,26 @@ class ToxicityNet:
         with self._threads.limit(limits=1, user_api="blas"):
             return self._logits_ids(sequences)
 
+    def hidden_logits_ids(self, sequences: Sequence[Sequence[int]]) -> tuple[Array, Array]:
+        """The dense layer's activations (N, 50) and the logits (N, 6) for token-id sequences.
+
+        The hidden layer is what the six outputs are read from; the toxicity combiner uses
+        it as features, so it can weigh what the network saw beyond the six labels.
+        """
+        if not sequences:
+            return (
+                np.zeros((0, self._dense_b.shape[0]), np.float32),
+                np.zeros((0, len(self.labels)), np.float32),
+            )
+        if self._threads is None:
+            return self._hidden_logits_ids(sequences)
+        with self._threads.limit(limits=1, user_api="blas"):
+            return self._hidden_logits_ids(sequences)
+
     def _logits_ids(self, sequences: Sequence[Sequence[int]]) -> Array:
+        return self._hidden_logits_ids(sequences)[1]
+
+    def _hidden_logits_ids(self, sequences: Sequence[Sequence[int]]) -> tuple[Array, Array]:
         order = sorted(range(len(sequences)), key=lambda k: len(sequences[k]))
         pooled = np.zeros((len(sequences), 2 * self._units), np.float32)
         for start in range(0, len(order), _CHUNK):
@@ -199,7 +218,7 @@ class ToxicityNet:
                     ids[row, steps - len(seq) :] = seq
             pooled[chunk] = self._forward_chunk(ids, self.maxlen - steps)
         hidden = np.maximum(pooled @ self._dense_w + self._dense_b, 0.0)
-        return np.asarray(hidden @ self._out_w + self._out_b, np.float32)
+        return hidden, np.asarray(hidden @ self._out_w + self._out_b, np.float32)
 
     def predict_ids(self, sequences: Sequence[Sequence[int]]) -> Array:
         """Probabilities (N, 6) for token-id sequences of at most `maxlen` ids each."""

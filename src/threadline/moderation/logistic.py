@@ -63,8 +63,15 @@ def fit_logistic(
     *,
     l2: float = 10.0,
     iterations: int = 100,
+    penalties: Sequence[float] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> LogisticModel:
-    """Fit on standardized features by Newton's method; the bias is not penalized."""
+    """Fit on standardized features by Newton's method; the bias is not penalized.
+
+    `penalties` gives each feature its own L2 weight instead of `l2` (many weak features,
+    such as a network's hidden units, can be held back more than a few strong ones);
+    `sample_weight` weighs rows.
+    """
     xs = np.asarray(x, np.float64)
     ys = np.asarray(y, np.float64)
     mean = xs.mean(axis=0)
@@ -73,11 +80,14 @@ def fit_logistic(
     z = np.hstack([(xs - mean) / scale, np.ones((len(xs), 1))])
     beta = np.zeros(z.shape[1])
     penalty = np.full(z.shape[1], l2)
+    if penalties is not None:
+        penalty[:-1] = np.asarray(penalties, np.float64)
     penalty[-1] = 0.0
+    w = np.ones(len(ys)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(z @ beta)))
-        gradient = z.T @ (p - ys) + penalty * beta
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        gradient = z.T @ (w * (p - ys)) + penalty * beta
+        hessian = (z * (w * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hessian, gradient)
         beta -= step
         if float(np.abs(step).max()) < 1e-9:

@@ -2,7 +2,8 @@
 
 `Moderator.load()` reads the packaged models once (≈ 0.1 s); the composition root keeps
 one per process and passes it where comments are posted. Sites with their own word lists
-get a copy sharing the models (`with_word_lists`). Everything here is pure: what the engine
+get a copy sharing the models (`with_word_lists`), or name entries to add to the lists in
+their `PolicyConfig` (the dashboard's per-site lists). Everything here is pure: what the engine
 cannot see (the author's history, posting velocity, duplicates, reader flags) arrives in
 `CommentFacts`.
 """
@@ -75,14 +76,16 @@ class Moderator:
         toxicity = self.toxicity.score_many(
             [c.text for c in comments], [c.parent_text for c in comments]
         )
+        banned = self.banned.extended(config.banned_words)
+        suspect = self.suspect.extended(config.suspect_words)
         out = []
         for comment, tox in zip(comments, toxicity, strict=True):
             words = tokens(fold(comment.text))
             signals = [
                 tox,
                 *self.spam.score(comment.text, comment.behaviour, words),
-                banned_words(words, self.banned),
-                suspect_words(words, self.suspect),
+                banned_words(words, banned),
+                suspect_words(words, suspect),
                 new_author(comment.author_approved_comments),
             ]
             if comment.flags:

@@ -58,6 +58,9 @@ class PolicyConfig:
     flags_to_hold: int = 3
     hold_suspect_words: bool = True
     reject_banned_words: bool = True
+    # The site's own entries, matched in addition to the packaged lists.
+    banned_words: tuple[str, ...] = ()
+    suspect_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("toxicity_hold", "toxicity_nudge", "spam_hold"):

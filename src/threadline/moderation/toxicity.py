@@ -5,8 +5,11 @@ words it does not know but could ("sh1t", "stuuupid", "'idiot'") replaced by the
 knows, and a text longer than the network's 100 words in windows of 100 (the largest
 output counts). Its six outputs (as logits), counts of swear words and of insults, second
 person pronouns, exclamation and question marks, the share of capitals and the length go
-into a logistic combiner (`models/toxicity_combiner.json`, fitted by
-`tools/train_toxicity_combiner.py`). The result routes comments to human review; the policy
+into a logistic combiner (`models/toxicity_combiner.json`), together with the network's
+50 hidden units (the layer its six outputs are read from) and the logit of a linear model
+over word and character n-grams (`ngrams.NgramModel`, `models/toxicity_ngrams.json`), which
+reads the words the network does not know. Both were fitted by
+`tools/train_toxicity_model.py`. The result routes comments to human review; the policy
 never rejects on it alone.
 
 With the parent comment as context, text quoted from the parent (lines starting with ">",
@@ -24,11 +27,12 @@ import numpy.typing as npt
 
 from threadline.moderation.bilstm import ToxicityNet
 from threadline.moderation.logistic import LogisticModel
+from threadline.moderation.ngrams import NgramModel
 from threadline.moderation.normalize import fold, squeeze_all, tokens, variants
 from threadline.moderation.signals import TOXICITY, Signal
 from threadline.moderation.wordlists import WordList
 
-FEATURES = (
+BASE_FEATURES = (
     "toxic",
     "severe_toxic",
     "obscene",
@@ -43,6 +47,8 @@ FEATURES = (
     "capitals",
     "length",
 )
+HIDDEN_UNITS = 50
+FEATURES = (*BASE_FEATURES, "ngrams", *(f"hidden_{k:02d}" for k in range(HIDDEN_UNITS)))
 _SECOND_PERSON = frozenset(
     {"you", "your", "yours", "yourself", "yourselves", "you're", "youre", "u", "ur", "ya"}
 )
@@ -78,21 +84,30 @@ def strip_quotes(text: str, parent: str | None) -> str:
 
 class ToxicityScorer:
     def __init__(
-        self, net: ToxicityNet, combiner: LogisticModel, swearing: WordList, insults: WordList
+        self,
+        net: ToxicityNet,
+        combiner: LogisticModel,
+        swearing: WordList,
+        insults: WordList,
+        ngrams: NgramModel | None = None,
     ) -> None:
         if combiner.features != FEATURES:
             raise ValueError(f"combiner features {combiner.features} != {FEATURES}")
         self.net = net
         self.combiner = combiner
+        self.ngrams = ngrams if ngrams is not None else NgramModel.from_package()
         self._swearing = swearing
         self._insults = insults
         self._repaired: dict[str, str] = {}
 
     @classmethod
     def from_package(
-        cls, net: ToxicityNet | None = None, combiner: LogisticModel | None = None
+        cls,
+        net: ToxicityNet | None = None,
+        combiner: LogisticModel | None = None,
+        ngrams: NgramModel | None = None,
     ) -> ToxicityScorer:
-        """The packaged network, combiner and word lists (or the given net/combiner)."""
+        """The packaged network, n-gram model, combiner and word lists (or those given)."""
         folder = resources.files("threadline.moderation")
         if combiner is None:
             combiner = LogisticModel.from_json(
@@ -106,7 +121,7 @@ class ToxicityScorer:
             )
         )
         insults = WordList.packaged("insults")
-        return cls(net or ToxicityNet.from_package(), combiner, swearing, insults)
+        return cls(net or ToxicityNet.from_package(), combiner, swearing, insults, ngrams)
 
     # -- features --------------------------------------------------------------------------
 
@@ -130,8 +145,25 @@ class ToxicityScorer:
         self._repaired[raw] = known
         return known
 
+    def ngram_text(self, text: str) -> str:
+        """What the n-gram model reads: the text, plus the repaired spellings of its words.
+
+        Repairing in place ("1d10t" → "idiot") would also rewrite names and jargon the
+        network does not know, which the n-gram model reads well as they are; so the
+        repaired words are added after the text instead.
+        """
+        pairs = zip(fold(text).split(), self.repair(text).split(), strict=False)
+        extra = [repaired for raw, repaired in pairs if repaired != raw]
+        return text + "\n" + " ".join(extra) if extra else text
+
     def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """The network's logits for each (repaired) text, (N, 6).
+        """The network's logits for each (repaired) text, (N, 6)."""
+        return self.hidden_logits(texts)[1]
+
+    def hidden_logits(
+        self, texts: Sequence[str]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """The network's hidden units (N, 50) and logits (N, 6) for each (repaired) text.
 
         The network reads at most 100 words; a longer text is read in windows of 100 words
         from its end (the last window is what the original package reads), and each output
@@ -148,22 +180,33 @@ class ToxicityScorer:
             if not ids:
                 windows.append([])
                 owner.append(k)
-        per_window = self.net.logits_ids(windows).astype(np.float64)
-        out = np.full((len(texts), len(self.net.labels)), -np.inf)
-        np.maximum.at(out, np.asarray(owner, dtype=np.intp), per_window)
-        return out
+        hidden, logits = self.net.hidden_logits_ids(windows)
+        rows = np.asarray(owner, dtype=np.intp)
+        out_logits = np.full((len(texts), len(self.net.labels)), -np.inf)
+        np.maximum.at(out_logits, rows, logits.astype(np.float64))
+        # The hidden units come from one window, the most toxic (windows run in text order
+        # per comment, so the last of equal ones wins): a unit-wise maximum would mix in
+        # what the civil windows of a long comment look like.
+        best = np.full(len(texts), -np.inf)
+        np.maximum.at(best, rows, logits[:, 0].astype(np.float64))
+        pick = np.zeros(len(texts), np.intp)
+        pick[rows[logits[:, 0] >= best[rows]]] = np.flatnonzero(logits[:, 0] >= best[rows])
+        return hidden[pick].astype(np.float64), out_logits
 
     def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """The combiner's input, one row per text (see FEATURES)."""
         rows = np.zeros((len(texts), len(FEATURES)), np.float64)
         if not texts:
             return rows
-        rows[:, :6] = self.logits(texts)
+        hidden, rows[:, :6] = self.hidden_logits(texts)
+        base = len(BASE_FEATURES)
+        rows[:, base] = self.ngrams.logits([self.ngram_text(t) for t in texts])
+        rows[:, base + 1 :] = hidden
         for k, text in enumerate(texts):
             words = tokens(fold(text))
             letters = [c for c in text if c.isalpha()]
             capitals = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
-            rows[k, 6:] = (
+            rows[k, 6:base] = (
                 np.log1p(len(self._swearing.find_in_tokens(words))),
                 np.log1p(len(self._insults.find_in_tokens(words))),
                 np.log1p(sum(w in _SECOND_PERSON for w in words)),

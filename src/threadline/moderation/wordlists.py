@@ -11,6 +11,7 @@ match "cunt" or "ass". An entry ending in "*" matches words starting with it ("s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ _PLAIN = re.compile(r"[a-z]+\Z")
 _DOUBLE = re.compile(r"(.)\1")
 # Squeezed forms shorter than this are too ambiguous ("ass" → "as").
 _MIN_SQUEEZED = 4
+# Lists extended with a site's own entries, kept per base list (one or two per site).
+_EXTENDED_CACHE_SIZE = 256
+MAX_ENTRY_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,27 @@ class Match:
     entry: str  # the list entry
     found: str  # the word or phrase as it appeared (folded)
     masked: bool = False
+
+
+def entry_problem(entry: str) -> str | None:
+    """Why a list entry cannot be matched (None when it can): it must fold to at least one
+    word, and an entry ending in "*" needs a stem of three letters or more."""
+    text = entry.strip()
+    if not text:
+        return "An entry cannot be empty."
+    if len(text) > MAX_ENTRY_LENGTH:
+        return f"An entry has at most {MAX_ENTRY_LENGTH} characters."
+    if "#" in text:
+        return "An entry cannot contain “#” (it starts a comment in list files)."
+    if text.endswith("*"):
+        if " " in text:
+            return "Only a single word can end in “*”."
+        if len("".join(tokens(fold(text[:-1])))) < 3:
+            return "A word ending in “*” needs at least three letters before it."
+        return None
+    if not tokens(fold(text)):
+        return "An entry needs at least one letter or digit."
+    return None
 
 
 def parse_entries(text: str) -> list[str]:
@@ -46,12 +71,14 @@ def parse_entries(text: str) -> list[str]:
 
 class WordList:
     def __init__(self, entries: Iterable[str]) -> None:
+        self._entries = tuple(entries)
+        self._extended: dict[tuple[str, ...], WordList] = {}
         self._words: dict[str, str] = {}
         self._squeezed: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
         self._by_length: dict[int, list[str]] = {}
         self._prefixes: dict[str, str] = {}
-        for entry in entries:
+        for entry in self._entries:
             if entry.endswith("*") and " " not in entry.strip():
                 stem = "".join(tokens(fold(entry[:-1])))
                 if len(stem) >= 3:
@@ -85,6 +112,20 @@ class WordList:
         """One of the lists shipped in `threadline/moderation/lists/` ("banned", "suspect"…)."""
         folder = resources.files("threadline.moderation").joinpath("lists")
         return cls.from_text(folder.joinpath(f"{name}.txt").read_text(encoding="utf-8"))
+
+    def extended(self, entries: Sequence[str]) -> WordList:
+        """This list plus `entries` (a site's own, say): built once per distinct set of
+        entries and kept, so a site's comments reuse one list and its warm caches; a changed
+        set is simply another key, so a change applies from the next comment on."""
+        if not entries:
+            return self
+        key = tuple(entries)
+        found = self._extended.get(key)
+        if found is None:
+            if len(self._extended) >= _EXTENDED_CACHE_SIZE:
+                self._extended.clear()
+            found = self._extended[key] = WordList((*self._entries, *key))
+        return found
 
     def __len__(self) -> int:
         return len(self._words) + len(self._phrases) + len(self._prefixes)
@@ -156,3 +197,9 @@ class WordList:
 
     def find(self, text: str) -> list[Match]:
         return self.find_in_tokens(tokens(fold(text)))
+
+
+@functools.cache
+def packaged_size(name: str) -> int:
+    """How many entries a packaged list has (pages say what a site's own lists add to)."""
+    return len(WordList.packaged(name))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from threadline.domain.models import CommentStatus, SiteSettings
+from threadline.moderation.remote import DEFAULT_HOLD_AT
 from threadline.service.context import ServiceContext
 from threadline.service.sites import get_site
 
@@ -46,6 +47,7 @@ def thresholds(settings: SiteSettings) -> dict[str, float]:
         "links": 1e-9,
         "new_author": 1.0,
         "flags": 1.0,
+        "external": DEFAULT_HOLD_AT,  # the newsroom's own scorer, when one is configured
     }
 
 

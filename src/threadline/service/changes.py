@@ -18,7 +18,9 @@ from threadline.service.context import ServiceContext
 
 class ChangeKind(enum.StrEnum):
     SHOWN = "comment"  # new or changed, and published: readers see its current state
-    REMOVED = "deleted"  # no longer visible (deleted by its author, or rejected)
+    # No longer visible: deleted by its author, rejected, or held for review after it was
+    # shown (readers' flags reached flags_to_hold, or an edit was held).
+    REMOVED = "deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +36,15 @@ class ThreadChanges:
     changes: list[LiveChange]
 
 
-def live_kind(status: CommentStatus) -> ChangeKind | None:
-    """What readers are told about a comment in this state: pending comments never go out."""
+def live_kind(status: CommentStatus, status_changed: bool = False) -> ChangeKind | None:
+    """What readers are told about a comment in this state. A pending comment's content never
+    goes out; one that was taken off the page (its status changed after it was written) goes
+    out as a removal, while one held from the start is not announced at all."""
     if status is CommentStatus.PUBLISHED:
         return ChangeKind.SHOWN
     if status in (CommentStatus.DELETED, CommentStatus.REJECTED):
+        return ChangeKind.REMOVED
+    if status is CommentStatus.PENDING and status_changed:
         return ChangeKind.REMOVED
     return None
 
@@ -52,7 +58,7 @@ def changes_since(
         version, found = db.changes_since(site_slug, key, after)
     changes = []
     for change in found:
-        kind = live_kind(change.comment.status)
+        kind = live_kind(change.comment.status, change.status_changed)
         if kind is not None:
             changes.append(LiveChange(change.version, kind, change.comment))
     return ThreadChanges(version, changes)

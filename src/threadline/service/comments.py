@@ -17,6 +17,7 @@ from threadline.domain.models import (
     Site,
     Thread,
 )
+from threadline.domain.moderation import Actor
 from threadline.domain.tree import placeholder, visible_tree
 from threadline.service import pipeline
 from threadline.service.context import ClientInfo, ServiceContext
@@ -39,6 +40,9 @@ class CommentDraft:
     url: str | None = None
     # The author saw the civility nudge and posts anyway (the comment is then held).
     acknowledge_nudge: bool = False
+    # Who is signed in to the dashboard in the posting browser, if anyone: a member of the
+    # site's newsroom gets a staff badge on the comment.
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,8 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
 
     html = ctx.renderer.render(body)  # once, at write time, outside the write transaction
     token = new_edit_token()
+    staff = draft.actor if permissions.newsroom_member(draft.actor, site.id) else None
+    staff_id = staff.user.id if staff is not None else None
 
     def job(db: Gateway) -> tuple[Comment, Thread]:
         if draft.parent_id is not None:
@@ -153,6 +159,8 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
             reasons=assessment.reasons,
             signals=assessment.signals,
         )
+        if staff_id is not None:
+            comment = db.set_comment_author_user(comment.id, staff_id)
         published = 1 if status is CommentStatus.PUBLISHED else 0
         version = db.bump_version(thread.id, published_delta=published, comment_id=comment.id)
         thread = db.get_thread_by_id(thread.id) or thread
@@ -290,7 +298,8 @@ def get_comment_in_context(ctx: ServiceContext, comment_id: int) -> CommentInCon
         thread = db.get_thread_by_id(comment.thread_id)
         site = db.get_site_by_id(thread.site_id) if thread else None
         ancestors = db.ancestors(comment_id)
-        children = visible_tree(db.thread_comments(comment.thread_id))
+        # Visibility needs the whole tree's shape, not its text.
+        children = visible_tree(db.thread_comment_shapes(comment.thread_id))
     assert thread is not None and site is not None
 
     def shown(c: Comment) -> Comment:

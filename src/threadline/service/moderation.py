@@ -8,7 +8,7 @@ transaction → events after commit, so the page cache and live readers follow.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -60,7 +60,7 @@ class BulkOutcome:
     status: str | None = None
 
 
-def _reason(text: str | None) -> str:
+def clean_reason(text: str | None) -> str:
     value = " ".join((text or "").split())
     if len(value) > MAX_REASON_LENGTH:
         raise InvalidInput(
@@ -71,7 +71,7 @@ def _reason(text: str | None) -> str:
     return value
 
 
-def _audit(
+def audit_action(
     db: Gateway,
     ctx: ServiceContext,
     actor: Actor,
@@ -191,7 +191,7 @@ def _set_status(
             published_delta=int(now_published) - int(was),
             comment_id=comment_id,
         )
-        _audit(
+        audit_action(
             db,
             ctx,
             who,
@@ -212,11 +212,13 @@ def _set_status(
 
 
 def approve(ctx: ServiceContext, actor: Actor | None, comment_id: int, reason: str = "") -> Comment:
-    return _set_status(ctx, actor, comment_id, CommentStatus.PUBLISHED, "approve", _reason(reason))
+    return _set_status(
+        ctx, actor, comment_id, CommentStatus.PUBLISHED, "approve", clean_reason(reason)
+    )
 
 
 def reject(ctx: ServiceContext, actor: Actor | None, comment_id: int, reason: str) -> Comment:
-    why = _reason(reason)
+    why = clean_reason(reason)
     if not why:
         raise InvalidInput(
             "Say why the comment is rejected.", code="reason_required", field="reason"
@@ -243,7 +245,7 @@ def feature(
         info = db.comment_moderation(comment_id)
         assert info is not None
         db.set_featured(comment_id, featured)
-        _audit(
+        audit_action(
             db,
             ctx,
             who,
@@ -257,7 +259,7 @@ def feature(
 
     version = ctx.store.write(job)
     ctx.bus.publish(CommentModerated(site_slug, thread.key, thread.id, version, comment_id))
-    return comment
+    return replace(comment, featured=featured)
 
 
 def get_site_slug(ctx: ServiceContext, site_id: int) -> str:
@@ -284,7 +286,7 @@ def ban_author(
     """Ban the author of a comment from its site (for `days`, or for good); optionally reject
     every comment of theirs on the site that is still shown or waiting."""
     target, who = _target(ctx, actor, comment_id)
-    why = _reason(reason)
+    why = clean_reason(reason)
     if days is not None and not 1 <= days <= 3650:
         raise InvalidInput("A ban lasts 1 to 3650 days, or for good.", code="invalid_days")
     with ctx.store.reading() as db:
@@ -299,7 +301,7 @@ def ban_author(
 
     def job(db: Gateway) -> tuple[Ban, list[tuple[int, Thread, int]]]:
         ban = db.insert_ban(target.site.id, key, why, who.user.id, now, ends)
-        _audit(
+        audit_action(
             db,
             ctx,
             who,
@@ -319,7 +321,7 @@ def ban_author(
                 db.set_comment_status(c.id, CommentStatus.REJECTED, who.user.id, now)
                 delta = -1 if current.status is CommentStatus.PUBLISHED else 0
                 version = db.bump_version(c.thread_id, published_delta=delta, comment_id=c.id)
-                _audit(
+                audit_action(
                     db,
                     ctx,
                     who,
@@ -385,17 +387,49 @@ def _thread_target(
     return thread, site, permissions.check_can_moderate(actor, site.id)
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """A thread as its tools show it."""
+
+    thread: Thread
+    site: Site
+    premoderated: bool
+
+
+def thread_state(ctx: ServiceContext, actor: Actor | None, thread_id: int) -> ThreadState:
+    thread, site, _ = _thread_target(ctx, actor, thread_id)
+    with ctx.store.reading() as db:
+        premoderated = db.thread_premoderated(thread_id)
+    return ThreadState(thread, site, premoderated)
+
+
+def find_thread(ctx: ServiceContext, actor: Actor | None, site_slug: str, key: str) -> int:
+    """The id of a site's thread named by its key (the queues' thread filter)."""
+    permissions.require_actor(actor)
+    missing = NotFound(f"There is no thread {key!r} on your sites.", code="thread_not_found")
+    try:
+        site = get_site(ctx, site_slug)
+        permissions.check_can_moderate(actor, site.id)
+    except NotFound:
+        raise missing from None
+    with ctx.store.reading() as db:
+        thread = db.get_thread(site.id, key) if "\x00" not in key else None
+    if thread is None:
+        raise missing
+    return thread.id
+
+
 def set_thread_closed(
     ctx: ServiceContext, actor: Actor | None, thread_id: int, closed: bool, reason: str = ""
 ) -> Thread:
     _, site, who = _thread_target(ctx, actor, thread_id)
-    why = _reason(reason)
+    why = clean_reason(reason)
 
     def job(db: Gateway) -> Thread:
         current = db.get_thread_by_id(thread_id)
         assert current is not None
         db.set_thread_closed(thread_id, closed)
-        _audit(
+        audit_action(
             db,
             ctx,
             who,
@@ -419,12 +453,12 @@ def set_thread_premoderated(
     ctx: ServiceContext, actor: Actor | None, thread_id: int, on: bool, reason: str = ""
 ) -> Thread:
     thread, site, who = _thread_target(ctx, actor, thread_id)
-    why = _reason(reason)
+    why = clean_reason(reason)
 
     def job(db: Gateway) -> None:
         before = db.thread_premoderated(thread_id)
         db.set_thread_premoderated(thread_id, on)
-        _audit(
+        audit_action(
             db,
             ctx,
             who,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from threadline.domain.errors import InvalidInput
-from threadline.domain.models import Author, CommentStatus, Site, SiteSettings
+from threadline.domain.models import Author, CommentStatus, Site, SiteSettings, SiteWordLists
 from threadline.domain.moderation import Ban
 from threadline.moderation import (
     Behaviour,
@@ -49,7 +49,11 @@ def author_key(author: Author) -> str:
     return (author.email or author.name).strip().casefold()
 
 
-def policy_for(settings: SiteSettings, thread_premoderated: bool = False) -> PolicyConfig:
+def policy_for(
+    settings: SiteSettings,
+    thread_premoderated: bool = False,
+    word_lists: SiteWordLists | None = None,
+) -> PolicyConfig:
     if settings.premoderation or thread_premoderated:
         mode = Premoderation.ALL
     elif settings.premoderate_links:
@@ -67,6 +71,8 @@ def policy_for(settings: SiteSettings, thread_premoderated: bool = False) -> Pol
         flags_to_hold=max(1, settings.flags_to_hold),
         hold_suspect_words=settings.hold_suspect_words,
         reject_banned_words=settings.reject_banned_words,
+        banned_words=word_lists.banned if word_lists else (),
+        suspect_words=word_lists.suspect if word_lists else (),
     )
 
 
@@ -142,13 +148,15 @@ def assess(
     """The status a new or edited comment gets, with the reasons; raises the civility nudge
     (422 civility_nudge) for a first submission that reads as hostile."""
     settings = site.settings
-    config = policy_for(settings, around.thread_premoderated)
+    config = policy_for(settings, around.thread_premoderated, site.word_lists)
     if not settings.automoderation or ctx.scorer is None:
         held = config.premoderation is Premoderation.ALL
         reasons = ("Every comment is pre-moderated here.",) if held else ()
         status = CommentStatus.PENDING if held else CommentStatus.PUBLISHED
         return Assessment(status, None, reasons, ())
-    scored = ctx.scorer.moderate(around.facts, config, after_nudge=acknowledged_nudge)
+    scored = ctx.scorer.moderate(
+        around.facts, config, after_nudge=acknowledged_nudge, site=site.slug
+    )
     if scored is None:
         return Assessment(CommentStatus.PENDING, Decision.HOLD.value, (SCORER_UNAVAILABLE,), ())
     verdict, signals = scored

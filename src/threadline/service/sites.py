@@ -68,7 +68,7 @@ def get_site(ctx: ServiceContext, slug: str) -> Site:
     return site
 
 
-def _setting_value(name: str, raw: str) -> int | bool | float:
+def parse_setting(name: str, raw: str) -> int | bool | float:
     """A site setting from text, typed by the SiteSettings field; bounds keep sites usable."""
     known = {f.name: f for f in fields(SiteSettings)}
     if name not in known:
@@ -119,7 +119,7 @@ def configure_site(
     removed = {normalize_origin(o) for o in remove_origins}
     origins = [o for o in site.origins if o not in removed]
     origins += [o for o in (normalize_origin(o) for o in add_origins) if o not in origins]
-    typed: dict[str, Any] = {k: _setting_value(k, raw) for k, raw in (changes or {}).items()}
+    typed: dict[str, Any] = {k: parse_setting(k, raw) for k, raw in (changes or {}).items()}
     settings = replace(site.settings, **typed)
     return ctx.store.write(
         lambda db: db.update_site(site.id, (name or site.name).strip(), origins, settings)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 
 from threadline.domain.errors import InvalidInput
-from threadline.domain.models import Comment, Site, Thread
-from threadline.domain.tree import Cursor, SortOrder, paginate
+from threadline.domain.models import Comment, CommentStatus, Site, Thread
+from threadline.domain.tree import CommentShape, Cursor, SortOrder, paginate, paginate_nodes, shown
 from threadline.service.comments import clean_thread_key
 from threadline.service.context import ServiceContext
 from threadline.service.sites import get_site
@@ -54,6 +54,58 @@ def read_page(
         ref.key,
         thread,
         page.comments,
+        page.next_cursor.encode() if page.next_cursor else None,
+    )
+
+
+# Everything that can change a comment's rendering on a page: its id and version (text,
+# author, status, featuring…), votes, whether it shows as a placeholder, its visible replies.
+RenderingKey = tuple[int, int, int, int, bool, int]
+
+
+def rendering_key(shape: CommentShape, reply_count: int) -> RenderingKey:
+    published = shape.status is CommentStatus.PUBLISHED
+    return (shape.id, shape.changed_version, shape.upvotes, shape.downvotes, published, reply_count)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadOutline:
+    """A page as the rendering keys of its comments in order, plus the comments (as shown)
+    whose rendering the caller did not already have."""
+
+    site: Site
+    key: str
+    thread: Thread | None
+    entries: list[RenderingKey]
+    missing: dict[int, Comment]
+    next_cursor: str | None
+
+
+def read_outline(
+    ctx: ServiceContext,
+    ref: ThreadRef,
+    order: SortOrder,
+    limit: int,
+    cursor: str | None,
+    renderings_held: Callable[[list[RenderingKey]], Collection[Hashable]],
+) -> ThreadOutline:
+    """One page from the thread's narrow shape query, and the text of only those comments
+    whose rendering `renderings_held` (asked once, with every key) does not hold."""
+    after = Cursor.decode(cursor, order) if cursor else None
+    with ctx.store.reading() as db:
+        thread = db.get_thread(ref.site.id, ref.key)
+        shapes = db.thread_comment_shapes(thread.id) if thread else []
+        page = paginate_nodes(shapes, order, limit, after)
+        entries = [rendering_key(shape, count) for shape, count in page.entries]
+        held = renderings_held(entries)
+        wanted = {key[0]: key[5] for key in entries if key not in held}
+        loaded = db.display_comments(list(wanted)) if wanted else []
+    return ThreadOutline(
+        ref.site,
+        ref.key,
+        thread,
+        entries,
+        {c.id: shown(c, wanted[c.id]) for c in loaded},
         page.next_cursor.encode() if page.next_cursor else None,
     )
 

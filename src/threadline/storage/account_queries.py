@@ -6,12 +6,12 @@ every other query. Written once for both backends with `:name` parameters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from threadline.domain.errors import AlreadyExists
 from threadline.domain.moderation import Grant, Role, Session, User
+from threadline.storage.queries import Queries
 from threadline.storage.times import from_us, to_us
 
 
@@ -21,16 +21,8 @@ def _user(row: Any) -> User:
     return User(row["id"], row["email"], row["display_name"], created, bool(row["disabled"]))
 
 
-class AccountQueries:
-    # Provided by Gateway.
-    def _exec(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
-
-    def _one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
-
-    def _all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError
+class AccountQueries(Queries):
+    """Mixed into Gateway (gateway.py), which runs the statements."""
 
     def _integrity_error(self) -> type[Exception]:
         raise NotImplementedError

@@ -23,8 +23,12 @@ from threadline.domain.models import (
     SiteSettings,
     Thread,
 )
+from threadline.domain.tree import CommentShape
 from threadline.storage.account_queries import AccountQueries
 from threadline.storage.moderation_queries import ModerationQueries
+from threadline.storage.privacy_queries import PrivacyQueries
+from threadline.storage.reader_queries import ReaderQueries
+from threadline.storage.site_rules_queries import SiteRulesQueries, word_lists_from_json
 from threadline.storage.times import EPOCH, from_us, to_us
 from threadline.storage.transfer_queries import TransferQueries
 
@@ -67,6 +71,7 @@ def _site(row: Row) -> Site:
         name=row["name"],
         origins=tuple(json.loads(row["origins"])),
         settings=_settings_from_json(row["settings"]),
+        word_lists=word_lists_from_json(row["word_lists"]),
         created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
     )
 
@@ -87,7 +92,7 @@ def _thread(row: Row) -> Thread:
 
 COMMENT_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_email, author_website, "
-    "body, html, created_at, edited_at, upvotes, downvotes"
+    "body, html, created_at, edited_at, upvotes, downvotes, featured, author_user_id"
 )
 
 
@@ -99,7 +104,7 @@ _STATUS = {s.value: s for s in CommentStatus}  # a dict lookup is much cheaper t
 
 DISPLAY_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_website, html, created_at, "
-    "edited_at, upvotes, downvotes"
+    "edited_at, upvotes, downvotes, featured, author_user_id"
 )
 
 
@@ -118,6 +123,8 @@ def _display_comment(row: Row) -> Comment:
         from_us(row["edited_at"]),
         row["upvotes"],
         row["downvotes"],
+        featured=bool(row["featured"]),
+        staff=row["author_user_id"] is not None,
     )
 
 
@@ -135,6 +142,8 @@ def _comment(row: Row) -> Comment:
         edited_at=from_us(row["edited_at"]),
         upvotes=row["upvotes"],
         downvotes=row["downvotes"],
+        featured=bool(row["featured"]),
+        staff=row["author_user_id"] is not None,
     )
 
 
@@ -144,23 +153,39 @@ class CommentChange:
 
     version: int
     comment: Comment
+    # Its status was set after it was written (a moderator, readers' flags or an edit that
+    # held it): a pending comment with this set was taken off the page.
+    status_changed: bool = False
 
 
-def _in_chunks(values: Sequence[str], size: int = 200) -> Iterator[tuple[str, dict[str, str]]]:
+def _in_chunks(
+    values: Sequence[str | int], size: int = 200
+) -> Iterator[tuple[str, dict[str, str | int]]]:
     """`IN (…)` lists of at most `size` named parameters — within every driver's limits.
 
     Yields the placeholder list (":k0, :k1, …") and the parameters it names.
     """
     for start in range(0, len(values), size):
-        names = {f"k{i}": value for i, value in enumerate(values[start : start + size])}
+        names: dict[str, str | int] = {
+            f"k{i}": value for i, value in enumerate(values[start : start + size])
+        }
         yield ", ".join(f":{n}" for n in names), names
 
 
-class Gateway(AccountQueries, ModerationQueries, TransferQueries):
+class Gateway(
+    AccountQueries,
+    ModerationQueries,
+    ReaderQueries,
+    PrivacyQueries,
+    SiteRulesQueries,
+    TransferQueries,
+):
     """Typed queries over one connection. Writes are only called inside a write job.
 
     Queries about accounts and moderation live in their mixins (account_queries.py,
     moderation_queries.py), on the same connection."""
+
+    _dialect: Dialect
 
     def __init__(self, conn: Connection, dialect: Dialect) -> None:
         self._conn = conn
@@ -235,6 +260,36 @@ class Gateway(AccountQueries, ModerationQueries, TransferQueries):
         )
         return [_display_comment(r) for r in rows]
 
+    def thread_comment_shapes(self, thread_id: int) -> list[CommentShape]:
+        """Every comment of a thread without its text: what ordering a page needs, and the
+        version that says whether a rendering made earlier is still current."""
+        rows = self._all(
+            "SELECT id, parent_id, status, created_at, upvotes, downvotes, changed_version "
+            "FROM comments WHERE thread_id = :thread_id",
+            {"thread_id": thread_id},
+        )
+        status = _STATUS
+        return [
+            CommentShape(
+                r["id"],
+                r["parent_id"],
+                status[r["status"]],
+                r["created_at"],
+                r["upvotes"],
+                r["downvotes"],
+                r["changed_version"],
+            )
+            for r in rows
+        ]
+
+    def display_comments(self, ids: Sequence[int]) -> list[Comment]:
+        """These comments as readers see them (body and email left out), in no set order."""
+        found: list[Comment] = []
+        for marks, names in _in_chunks(ids, 500):
+            rows = self._all(f"SELECT {DISPLAY_COLUMNS} FROM comments WHERE id IN ({marks})", names)
+            found.extend(_display_comment(r) for r in rows)
+        return found
+
     def get_comment(self, comment_id: int) -> Comment | None:
         row = self._one(
             f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id", {"id": comment_id}
@@ -308,7 +363,7 @@ class Gateway(AccountQueries, ModerationQueries, TransferQueries):
         rows = self._all(
             f"""
             SELECT t.version AS thread_version, {_prefixed("c")},
-                c.changed_version AS changed_version,
+                c.changed_version AS changed_version, c.moderated_at AS moderated_at,
                 (SELECT COUNT(*) FROM comments r
                  WHERE r.parent_id = c.id AND r.status = 'published') AS reply_count
             FROM threads t
@@ -325,6 +380,7 @@ class Gateway(AccountQueries, ModerationQueries, TransferQueries):
             CommentChange(
                 int(r["changed_version"]),
                 replace(_comment(r), reply_count=int(r["reply_count"])),
+                r["moderated_at"] is not None,
             )
             for r in rows
             if r["id"] is not None

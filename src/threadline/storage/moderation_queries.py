@@ -20,6 +20,7 @@ from threadline.domain.moderation import (
     ModerationInfo,
     Queue,
 )
+from threadline.storage.queries import Queries
 from threadline.storage.times import from_us, to_us
 
 MODERATION_COLUMNS = (
@@ -94,16 +95,8 @@ def _site_filter(site_ids: Sequence[int] | None, column: str) -> tuple[str, dict
     return f" AND {column} IN ({', '.join(':' + n for n in names)})", names
 
 
-class ModerationQueries:
-    # Provided by Gateway.
-    def _exec(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
-
-    def _one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
-
-    def _all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError
+class ModerationQueries(Queries):
+    """Mixed into Gateway (gateway.py), which runs the statements."""
 
     # -- the pipeline's findings ---------------------------------------------------------
 

@@ -85,6 +85,7 @@ class SQLiteStore:
         )
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._closed = False
         self._lock = threading.Lock()
 
     def migrate(self) -> list[str]:
@@ -119,6 +120,8 @@ class SQLiteStore:
             conn.close()
 
     def _reader(self) -> sqlite3.Connection:
+        if self._closed:  # a thread that never read before would otherwise open a new one
+            raise sqlite3.ProgrammingError("The store is closed.")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = _connect(self.path)
@@ -135,6 +138,7 @@ class SQLiteStore:
         return self._writer.run(job)
 
     def close(self) -> None:
+        self._closed = True
         self._writer.close()
         with self._lock:
             for conn in self._readers:

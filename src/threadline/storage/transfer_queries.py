@@ -2,15 +2,16 @@
 
 Mixed into `Gateway` (one connection, one dialect). An import is one write job: it notes the
 comments' high-water mark, inserts rows in batches (`ON CONFLICT DO NOTHING` on their
-origin, so a second import of the same file adds nothing), then settles the tree in SQL —
-parents by origin, depths level by level, cycles broken — so no importer holds the tree in
-memory. Rows an import added are those above the high-water mark with a source.
+origin, so a second import of the same file adds nothing; a reply whose parent is already
+stored is linked on insert), then settles the rest of the tree in SQL — parents by origin,
+depths level by level, cycles broken — so no importer holds the tree in memory. Rows an
+import added are those above the high-water mark with a source.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from threadline.domain.models import (
     Author,
@@ -19,13 +20,39 @@ from threadline.domain.models import (
     TransferThread,
     TransferVote,
 )
+from threadline.storage.queries import Queries
 from threadline.storage.times import from_us, to_us
 
 if TYPE_CHECKING:
-    from threadline.storage.gateway import Dialect
+    pass
 
 
-BULK_CACHE_KIB = 64 * 1024
+BULK_CACHE_KIB = 32 * 1024
+SORT_CACHE_KIB = 16 * 1024
+# Never dropped for a bulk import: the unique origin index, and indexes whose keys an import
+# adds in (nearly) increasing order — NULL then the row id, or a recent parent's id — so
+# keeping them up to date costs little, while rebuilding each would read the whole table.
+KEPT_INDEXES = frozenset({"comments_by_source", "comments_by_parent", "comments_by_fingerprint"})
+
+
+class OpenedThread(NamedTuple):
+    id: int
+    version: int  # before the import
+    created: bool
+
+
+class RemapThread(NamedTuple):
+    id: int
+    key: str
+    url: str | None
+    version: int
+
+
+class ImportRow(NamedTuple):
+    thread_id: int
+    changed_version: int  # the version the thread will have once the import is finished
+    comment: TransferComment
+    author_key: str | None  # as live comments: case-folded email, else name
 
 
 def _transfer_thread(row: Any) -> TransferThread:
@@ -42,23 +69,16 @@ def _transfer_thread(row: Any) -> TransferThread:
     )
 
 
-class TransferQueries:
-    # Provided by Gateway.
-    _conn: Any  # the backend's connection: sqlite3 and psycopg both offer cursor().executemany
-    _dialect: Dialect
+class TransferQueries(Queries):
+    """Mixed into Gateway (gateway.py), which runs the statements."""
 
-    def _exec(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
-
-    def _one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
-
-    def _all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self._conn.cursor().executemany(self._dialect.rewrite(sql), rows)
+    def _many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run `sql` for each row; the number of rows it changed."""
+        if not rows:
+            return 0
+        cursor = self._conn.cursor()
+        cursor.executemany(self._dialect.rewrite(sql), rows)
+        return max(int(cursor.rowcount), 0)
 
     # -- import ----------------------------------------------------------------------------
 
@@ -69,15 +89,62 @@ class TransferQueries:
         if self._dialect.name == "sqlite":
             self._exec(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
 
+    def suspend_comment_indexes(self) -> list[str]:
+        """For a large import into SQLite: drop the comments' secondary indexes, to be built
+        again by `restore_comment_indexes` before the import commits (one sort each instead
+        of millions of inserts at random places in trees larger than the page cache). Kept:
+        the unique origin index (it keeps imports idempotent and finds parents) and the
+        indexes an import fills in order anyway (see KEPT_INDEXES). Both steps are part of
+        the import's transaction; a failed import gets its indexes back on rollback.
+        Returns the statements that rebuild what was dropped (none on PostgreSQL)."""
+        if self._dialect.name != "sqlite":
+            return []
+        rows = self._all(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comments' "
+            "AND sql IS NOT NULL ORDER BY name"
+        )
+        dropped = [r for r in rows if r["name"] not in KEPT_INDEXES]
+        for r in dropped:
+            self._exec(f'DROP INDEX "{r["name"]}"')
+        return [str(r["sql"]) for r in dropped]
+
+    def restore_comment_indexes(self, statements: Sequence[str]) -> None:
+        """Build the dropped indexes again. The sorter takes as much memory as the page
+        cache may, so the cache is shrunk first: the two share the memory instead of adding
+        up (peak RSS stays where the import kept it)."""
+        if not statements:
+            return
+        self._exec(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+        for sql in statements:
+            self._exec(sql)
+        self._exec(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+
     def import_high_water(self) -> int:
         row = self._one("SELECT COALESCE(MAX(id), 0) AS n FROM comments")
         return int(row["n"])
 
-    def import_thread(self, site_id: int, thread: TransferThread) -> tuple[int, bool]:
-        """The id of the thread for an imported one, and whether it was created now.
+    def import_thread_high_water(self) -> int:
+        row = self._one("SELECT COALESCE(MAX(id), 0) AS n FROM threads")
+        return int(row["n"])
+
+    def delete_empty_imported_threads(self, floor: int) -> int:
+        """Delete the threads an import created (above `floor`) that got no comment; returns
+        how many. (The origin index leads with thread_id: no other index is needed.)"""
+        return int(
+            self._exec(
+                "DELETE FROM threads WHERE id > :floor AND source IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.thread_id = threads.id)",
+                {"floor": floor},
+            ).rowcount
+        )
+
+    def import_thread(self, site_id: int, thread: TransferThread) -> OpenedThread:
+        """The thread for an imported one: its id, its version and whether it was created now.
 
         Found by its origin, else by key (a thread that already exists — live or from
-        another import — is adopted and, if it has no origin yet, given this one)."""
+        another import — is adopted and, if it has no origin yet, given this one). An existing
+        thread's row is updated first, so on PostgreSQL it stays locked (its version stable)
+        until the import commits."""
         row = None
         if thread.source is not None and thread.source_id is not None:
             row = self._one(
@@ -96,16 +163,16 @@ class TransferQueries:
                     {"id": row["id"], "source": thread.source, "source_id": thread.source_id},
                 )
         if row is not None:
-            self._exec(
+            found = self._one(
                 "UPDATE threads SET title = COALESCE(title, :title), url = COALESCE(url, :url) "
-                "WHERE id = :id",
+                "WHERE id = :id RETURNING version",
                 {"id": row["id"], "title": thread.title, "url": thread.url},
             )
-            return int(row["id"]), False
+            return OpenedThread(int(row["id"]), int(found["version"]), False)
         created = self._one(
             "INSERT INTO threads (site_id, key, title, url, closed, created_at, source, "
             "source_id) VALUES (:site_id, :key, :title, :url, :closed, :created_at, :source, "
-            ":source_id) RETURNING id",
+            ":source_id) RETURNING id, version",
             {
                 "site_id": site_id,
                 "key": thread.key,
@@ -117,29 +184,46 @@ class TransferQueries:
                 "source_id": thread.source_id,
             },
         )
-        return int(created["id"]), True
+        return OpenedThread(int(created["id"]), int(created["version"]), True)
 
-    def insert_transfer_comments(self, rows: Sequence[tuple[int, TransferComment]]) -> None:
-        """Insert (thread id, comment) rows; one already present (same thread and origin)
-        is left as it is. Parents are linked later by `settle_imported_tree`."""
-        self._many(
+    def insert_transfer_comments(self, rows: Sequence[ImportRow]) -> int:
+        """Insert comments; one already present (same thread and origin) is left as it is.
+        Returns how many were inserted.
+
+        A reply whose parent is already stored (parents usually come first in an export) is
+        linked and given its depth here; the others keep depth -1 until
+        `settle_imported_tree`. Each row is stamped with the version its thread will have
+        once `finish_import` bumps it."""
+        return self._many(
             """
             INSERT INTO comments (thread_id, parent_id, depth, status, author_name,
-                author_email, author_website, body, html, created_at, edited_at, upvotes,
-                downvotes, ip, user_agent, source, source_id, parent_source, parent_source_id)
-            VALUES (:thread_id, NULL, :depth, :status, :name, :email, :website, :body, :html,
-                :created_at, :edited_at, :up, :down, :ip, :ua, :source, :source_id,
-                :parent_source, :parent_source_id)
+                author_email, author_website, author_key, body, html, created_at, edited_at,
+                upvotes, downvotes, ip, user_agent, source, source_id, parent_source,
+                parent_source_id, changed_version)
+            SELECT :thread_id, (SELECT p.id FROM comments p WHERE p.thread_id = :thread_id
+                    AND p.source = :parent_source AND p.source_id = :parent_source_id
+                    AND p.depth >= 0),
+                COALESCE((SELECT p.depth + 1 FROM comments p WHERE p.thread_id = :thread_id
+                    AND p.source = :parent_source AND p.source_id = :parent_source_id
+                    AND p.depth >= 0), :depth),
+                :status, :name, :email, :website, :author_key, :body, :html, :created_at,
+                :edited_at, :up, :down, :ip, :ua, :source, :source_id, :parent_source,
+                :parent_source_id, :changed_version
+            -- A comment already here is passed over before its parent is looked up: a
+            -- second import of a large export mostly finds what it has.
+            WHERE NOT EXISTS (SELECT 1 FROM comments d WHERE d.thread_id = :thread_id
+                AND d.source = :source AND d.source_id = :source_id)
             ON CONFLICT (thread_id, source, source_id) DO NOTHING
             """,
             [
                 {
-                    "thread_id": thread_id,
+                    "thread_id": r.thread_id,
                     "depth": -1 if c.parent_source_id is not None else 0,
                     "status": c.status.value,
                     "name": c.author.name,
                     "email": c.author.email,
                     "website": c.author.website,
+                    "author_key": r.author_key,
                     "body": c.body,
                     "html": c.html,
                     "created_at": to_us(c.created_at),
@@ -152,8 +236,10 @@ class TransferQueries:
                     "source_id": c.source_id,
                     "parent_source": c.parent_source,
                     "parent_source_id": c.parent_source_id,
+                    "changed_version": r.changed_version,
                 }
-                for thread_id, c in rows
+                for r in rows
+                for c in (r.comment,)
             ],
         )
 
@@ -179,52 +265,54 @@ class TransferQueries:
         )
 
     def settle_imported_tree(self, floor: int) -> tuple[list[tuple[str, str, str]], int]:
-        """Link the rows added above `floor` to their parents and give them their depths.
+        """Link the rows added above `floor` that are still waiting for their parent (depth
+        -1: it came later in the file, or never) and give them their depths.
 
         Returns the replies whose parent is missing — (source, id, parent id), attached to
         the thread root — and the number of reply cycles broken (one reply per cycle is
-        made top-level)."""
+        made top-level). Only the id range of the waiting rows is scanned again."""
+        span = self._one(
+            "SELECT MIN(id) AS lo, MAX(id) AS hi FROM comments "
+            "WHERE id > :floor AND source IS NOT NULL AND depth = -1",
+            {"floor": floor},
+        )
+        if span is None or span["lo"] is None:
+            return [], 0
+        waiting = "id BETWEEN :lo AND :hi AND source IS NOT NULL AND depth = -1"
+        bounds = {"lo": span["lo"], "hi": span["hi"]}
         self._exec(
-            """
+            f"""
             UPDATE comments SET parent_id = (
                 SELECT p.id FROM comments p
                 WHERE p.thread_id = comments.thread_id AND p.source = comments.parent_source
                   AND p.source_id = comments.parent_source_id AND p.id <> comments.id)
-            WHERE id > :floor AND source IS NOT NULL AND parent_source_id IS NOT NULL
+            WHERE {waiting} AND parent_id IS NULL
             """,
-            {"floor": floor},
+            bounds,
         )
         orphans = [
             (r["source"], r["source_id"], r["parent_source_id"])
             for r in self._all(
-                "SELECT source, source_id, parent_source_id FROM comments WHERE id > :floor "
-                "AND source IS NOT NULL AND depth = -1 AND parent_id IS NULL ORDER BY id",
-                {"floor": floor},
+                f"SELECT source, source_id, parent_source_id FROM comments "
+                f"WHERE {waiting} AND parent_id IS NULL ORDER BY id",
+                bounds,
             )
         ]
-        self._exec(
-            "UPDATE comments SET depth = 0 WHERE id > :floor AND source IS NOT NULL "
-            "AND depth = -1 AND parent_id IS NULL",
-            {"floor": floor},
-        )
+        self._exec(f"UPDATE comments SET depth = 0 WHERE {waiting} AND parent_id IS NULL", bounds)
         cycles = 0
         while True:
             changed = self._exec(
-                """
+                f"""
                 UPDATE comments
                 SET depth = (SELECT p.depth + 1 FROM comments p WHERE p.id = comments.parent_id)
-                WHERE id > :floor AND source IS NOT NULL AND depth = -1
+                WHERE {waiting}
                   AND (SELECT p.depth FROM comments p WHERE p.id = comments.parent_id) >= 0
                 """,
-                {"floor": floor},
+                bounds,
             ).rowcount
             if changed:
                 continue
-            stuck = self._one(
-                "SELECT MIN(id) AS id FROM comments WHERE id > :floor AND source IS NOT NULL "
-                "AND depth = -1",
-                {"floor": floor},
-            )
+            stuck = self._one(f"SELECT MIN(id) AS id FROM comments WHERE {waiting}", bounds)
             if stuck is None or stuck["id"] is None:
                 return orphans, cycles
             cycles += 1
@@ -234,44 +322,129 @@ class TransferQueries:
             )
 
     def finish_import(self, floor: int) -> int:
-        """Recount and bump every thread the import added to, stamping the new comments with
-        their thread's new version (live readers and page caches see the change); returns
-        the number of comments added."""
+        """Bump the version of every thread the import added to (its new comments were
+        stamped with that version on insert: live readers and page caches see the change)
+        and add its newly published comments to its count; returns the number of comments
+        added. One pass over the new rows."""
+        rows = self._all(
+            "SELECT thread_id, COUNT(*) AS added, "
+            "SUM(CASE WHEN status = 'published' THEN 1 ELSE 0 END) AS published "
+            "FROM comments WHERE id > :floor AND source IS NOT NULL GROUP BY thread_id",
+            {"floor": floor},
+        )
+        added = sum(int(r["added"]) for r in rows)
+        bumps = [{"id": r["thread_id"], "published": int(r["published"])} for r in rows]
+        del rows
+        self._many(
+            "UPDATE threads SET comment_count = comment_count + :published, "
+            "version = version + 1 WHERE id = :id",
+            bumps,
+        )
+        return added
+
+    # -- remapping stored threads (`threadline remap`) --------------------------------------
+
+    def remap_candidates(self, site_id: int) -> list[RemapThread]:
+        """Every thread of the site, by id: what remapping rules may rewrite."""
+        return [
+            RemapThread(int(r["id"]), r["key"], r["url"], int(r["version"]))
+            for r in self._all(
+                "SELECT id, key, url, version FROM threads WHERE site_id = :site_id ORDER BY id",
+                {"site_id": site_id},
+            )
+        ]
+
+    def shared_origin(self, from_id: int, into_id: int) -> tuple[str, str] | None:
+        """An imported comment both threads hold (the same origin): merging them would make
+        it twice one thread's."""
+        row = self._one(
+            "SELECT c.source, c.source_id FROM comments c WHERE c.thread_id = :from_id "
+            "AND c.source IS NOT NULL AND EXISTS (SELECT 1 FROM comments d "
+            "WHERE d.thread_id = :into_id AND d.source = c.source AND d.source_id = c.source_id) "
+            "ORDER BY c.id LIMIT 1",
+            {"from_id": from_id, "into_id": into_id},
+        )
+        return (row["source"], row["source_id"]) if row else None
+
+    def merge_thread(self, from_id: int, into_id: int, url: str | None) -> int:
+        """Move every comment of thread `from_id` into `into_id` and delete `from_id`. The
+        thread kept keeps its own title, URL, state and dates, taking the other's where it
+        has none (its import origin too, so re-importing the old export finds it); its
+        version goes past both, stamped on the moved comments so live readers get them.
+        Returns the number of comments moved."""
+        gone = self._one(
+            "SELECT title, url, source, source_id, version FROM threads WHERE id = :id",
+            {"id": from_id},
+        )
+        kept = self._one("SELECT version FROM threads WHERE id = :id", {"id": into_id})
+        version = max(int(gone["version"]), int(kept["version"])) + 1
+        moved = self._exec(
+            "UPDATE comments SET thread_id = :into_id, changed_version = :version "
+            "WHERE thread_id = :from_id",
+            {"from_id": from_id, "into_id": into_id, "version": version},
+        ).rowcount
+        self._exec("DELETE FROM threads WHERE id = :id", {"id": from_id})
         self._exec(
             """
             UPDATE threads SET
+                title = COALESCE(title, :title), url = COALESCE(url, :url),
+                source = COALESCE(source, :source),
+                source_id = CASE WHEN source IS NULL THEN :source_id ELSE source_id END,
                 comment_count = (SELECT COUNT(*) FROM comments c
                                  WHERE c.thread_id = threads.id AND c.status = 'published'),
-                version = version + 1
-            WHERE id IN (SELECT thread_id FROM comments WHERE id > :floor
-                         AND source IS NOT NULL)
+                version = :version
+            WHERE id = :id
             """,
-            {"floor": floor},
+            {
+                "id": into_id,
+                "title": gone["title"],
+                "url": url,
+                "source": gone["source"],
+                "source_id": gone["source_id"],
+                "version": version,
+            },
         )
-        self._exec(
-            "UPDATE comments SET changed_version = "
-            "(SELECT t.version FROM threads t WHERE t.id = comments.thread_id) "
-            "WHERE id > :floor AND source IS NOT NULL",
-            {"floor": floor},
+        return int(moved)
+
+    def rewrite_threads(self, changes: Sequence[tuple[int, str, str | None]]) -> None:
+        """Give threads (id, key, url) their new key and URL, bumping their versions. Keys
+        move in two steps — each first to a placeholder no normalized key can be (it starts
+        with a space) — so swapped or chained keys never meet in the unique index."""
+        self._many(
+            "UPDATE threads SET key = :key WHERE id = :id",
+            [{"id": thread_id, "key": f" remap {thread_id}"} for thread_id, _, _ in changes],
         )
-        row = self._one(
-            "SELECT COUNT(*) AS n FROM comments WHERE id > :floor AND source IS NOT NULL",
-            {"floor": floor},
+        self._many(
+            "UPDATE threads SET key = :key, url = :url, version = version + 1 WHERE id = :id",
+            [{"id": thread_id, "key": key, "url": url} for thread_id, key, url in changes],
         )
-        return int(row["n"])
 
     # -- export ----------------------------------------------------------------------------
 
-    def export_threads(self, site_id: int, key: str | None = None) -> list[TransferThread]:
-        """A site's threads (or the one with `key`), ordered by key."""
-        sql = "SELECT * FROM threads WHERE site_id = :site_id"
+    def count_export_threads(self, site_id: int, key: str | None = None) -> int:
+        sql = "SELECT COUNT(*) AS n FROM threads WHERE site_id = :site_id"
         params: dict[str, Any] = {"site_id": site_id}
         if key is not None:
             sql += " AND key = :key"
             params["key"] = key
-        threads = [_transfer_thread(r) for r in self._all(sql, params)]
-        threads.sort(key=lambda t: t.key)  # code-point order, the same on both backends
-        return threads
+        return int(self._one(sql, params)["n"])
+
+    def export_threads(
+        self, site_id: int, key: str | None = None, *, after: str | None = None, limit: int = 500
+    ) -> list[TransferThread]:
+        """A page of a site's threads (or the one with `key`) in code-point order of their
+        keys — the same on both backends — starting after the key `after`."""
+        collate = ' COLLATE "C"' if self._dialect.name == "postgres" else ""  # SQLite: binary
+        sql = "SELECT * FROM threads WHERE site_id = :site_id"
+        params: dict[str, Any] = {"site_id": site_id, "limit": limit}
+        if key is not None:
+            sql += " AND key = :key"
+            params["key"] = key
+        if after is not None:
+            sql += f" AND key{collate} > :after"
+            params["after"] = after
+        sql += f" ORDER BY key{collate} LIMIT :limit"
+        return [_transfer_thread(r) for r in self._all(sql, params)]
 
     def export_comments(self, site_id: int, key: str) -> list[TransferComment]:
         """A thread's comments, oldest first; a comment born here has source None and its

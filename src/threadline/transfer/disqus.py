@@ -60,37 +60,54 @@ def _thread(element: Element, where: str) -> Record:
     )
 
 
+def _children(element: Element) -> dict[str, Element]:
+    """A post's children by tag (the first of each): one pass instead of a path search
+    per field — this runs for every one of millions of posts."""
+    found: dict[str, Element] = {}
+    for child in element:
+        found.setdefault(child.tag, child)
+    return found
+
+
+def _text_of(children: dict[str, Element], tag: str) -> str:
+    child = children.get(tag)
+    return (child.text or "").strip() if child is not None else ""
+
+
 def _post(element: Element, where: str) -> Record:
     post_id = element.get(DSQ_ID)
-    thread = element.find("thread")
+    fields = _children(element)
+    thread = fields.get("thread")
     thread_ref = thread.get(DSQ_ID) if thread is not None else None
     if not post_id:
         return Skipped(where, "post without a dsq:id")
     if not thread_ref:
         return Skipped(where, "post without a thread")
-    parent = element.find("parent")
+    parent = fields.get("parent")
     parent_id = parent.get(DSQ_ID) if parent is not None else None
-    if _flag(element, "isDeleted"):
+    if _text_of(fields, "isDeleted").lower() == "true":
         status = CommentStatus.DELETED
-    elif _flag(element, "isSpam"):
+    elif _text_of(fields, "isSpam").lower() == "true":
         status = CommentStatus.REJECTED
     else:
         status = CommentStatus.PUBLISHED
-    name = text(element, "author/name") or text(element, "author/username")
+    author_element = fields.get("author")
+    author = _children(author_element) if author_element is not None else {}
+    name = _text_of(author, "name") or _text_of(author, "username")
     return CommentIn(
-        thread_ref=thread_ref,
-        comment=TransferComment(
-            source=SOURCE,
-            source_id=post_id,
-            parent_source=SOURCE if parent_id else None,
-            parent_source_id=parent_id or None,
-            status=status,
-            author=Author(name, text(element, "author/email") or None),
-            body=text(element, "message"),
-            html="",
-            created_at=parse_iso(text(element, "createdAt"), where, "createdAt"),
-            ip=text(element, "ipAddress") or None,
+        thread_ref,
+        TransferComment(
+            SOURCE,
+            post_id,
+            SOURCE if parent_id else None,
+            parent_id or None,
+            status,
+            Author(name, _text_of(author, "email") or None),
+            _text_of(fields, "message"),
+            "",
+            parse_iso(_text_of(fields, "createdAt"), where, "createdAt"),
+            ip=_text_of(fields, "ipAddress") or None,
         ),
-        markup=Markup.HTML,
-        where=where,
+        Markup.HTML,
+        where,
     )

@@ -1,19 +1,21 @@
 """Running an import: records from an importer → one write job → a report.
 
-The whole import is ONE transaction: records are parsed inside the store's write job and
-inserted in batches; any error (a malformed file, an invalid date) rolls all of it back,
-so a failed import leaves the database as it was. Imported comments skip moderation
-scoring and notifications — they are history — but keep their original state; bodies are
-rendered and sanitized by the same code as live comments.
+The whole import is ONE transaction: records are parsed inside the store's write job (or,
+for a large file, in a second process: transfer/parallel.py) and inserted in batches; any
+error (a malformed file, an invalid date) rolls all of it back, so a failed import leaves
+the database as it was. Imported comments skip moderation scoring and notifications — they
+are history — but keep their original state and get the author key live comments get;
+bodies are rendered and sanitized by the same code as live comments.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.keys import MAX_KEY_LENGTH, normalize_thread_key
@@ -26,35 +28,18 @@ from threadline.domain.models import (
 )
 from threadline.storage.base import Store
 from threadline.storage.gateway import Gateway
+from threadline.storage.transfer_queries import ImportRow
 from threadline.text.checks import clean_email, clean_url
 from threadline.text.render import Renderer, sanitize_html
-from threadline.transfer.records import CommentIn, Markup, Record, ThreadIn
+from threadline.transfer.records import CommentIn, Markup, Record, Skipped, ThreadIn
+from threadline.transfer.rules import Rule, remap
 
 BATCH = 2000
+# A large import builds the comments' secondary indexes once at its end instead of updating
+# them row by row: once it has added this many rows, and at least as many as were there.
+BULK_INDEX_ROWS = 100_000
 MAX_NAME_LENGTH = 64
 EXAMPLES = 20  # skipped items and orphans listed by name in a report; the rest are counted
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """`--map old=new`: a thread key or URL starting with `old` starts with `new` instead."""
-
-    old: str
-    new: str
-
-    @classmethod
-    def parse(cls, text: str) -> Rule:
-        old, sep, new = text.partition("=")
-        if not sep or not old:
-            raise InvalidInput(f"{text!r} is not OLD-PREFIX=NEW-PREFIX", code="invalid_map")
-        return cls(old, new)
-
-
-def remap(value: str, rules: Iterable[Rule]) -> str:
-    for rule in rules:
-        if value.startswith(rule.old):
-            return rule.new + value[len(rule.old) :]
-    return value
 
 
 @dataclass
@@ -101,12 +86,26 @@ class ImportReport:
 
 
 def _strip_controls(text: str) -> str:
+    if text.isprintable():  # the usual case: no control or format character to look for
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
+@lru_cache(maxsize=1 << 14)  # an export names the same authors again and again
 def _clean_name(name: str) -> str:
     name = _strip_controls(unicodedata.normalize("NFC", " ".join(name.split())))
     return name[:MAX_NAME_LENGTH].strip() or "Anonymous"
+
+
+@lru_cache(maxsize=1 << 14)
+def _clean_email(email: str | None) -> str | None:
+    return _lenient(clean_email, email)
+
+
+def author_key(author: Author) -> str:
+    """Who an anonymous author is, for history and bans — as for live comments
+    (service/pipeline.author_key): their email, else their name, case-folded."""
+    return (author.email or author.name).strip().casefold()
 
 
 def _lenient(clean: Callable[[str | None], str | None], value: str | None) -> str | None:
@@ -122,18 +121,27 @@ def _text_html(body: str) -> str:
     return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
 
 
+SHORT_BODY = 200  # bodies up to this long are remembered: "+1", "Thanks!" come back often
+
+
 class Renderers:
     def __init__(self, renderer: Renderer) -> None:
         self._renderer = renderer
+        self._short = lru_cache(maxsize=8192)(self._render)
 
     def html(self, comment: TransferComment, markup: Markup) -> str:
+        text = comment.html if markup is Markup.RENDERED else comment.body
+        if len(text) <= SHORT_BODY:
+            return self._short(text, markup)
+        return self._render(text, markup)
+
+    def _render(self, text: str, markup: Markup) -> str:
         if markup is Markup.MARKDOWN:
-            return self._renderer.render(comment.body)
-        if markup is Markup.HTML:
-            return sanitize_html(comment.body).strip()
+            return self._renderer.render(text)
         if markup is Markup.TEXT_HTML:
-            return sanitize_html(_text_html(comment.body)).strip()
-        return sanitize_html(comment.html).strip()
+            text = _text_html(text)
+        # HTML bodies skip the Markdown step: the one sanitizer is all they need.
+        return sanitize_html(text).strip()
 
 
 def prepare(comment: TransferComment, markup: Markup, renderers: Renderers) -> TransferComment:
@@ -150,15 +158,55 @@ def prepare(comment: TransferComment, markup: Markup, renderers: Renderers) -> T
             upvotes=max(comment.upvotes, 0),
             downvotes=max(comment.downvotes, 0),
         )
+    given = comment.author
     if markup is Markup.RENDERED:  # Threadline's own export: already clean, kept byte for byte
-        author = replace(comment.author, name=_strip_controls(comment.author.name))
-        return replace(comment, author=author, html=renderers.html(comment, markup))
-    author = Author(
-        _clean_name(comment.author.name),
-        _lenient(clean_email, comment.author.email),
-        _lenient(lambda v: clean_url(v, "website"), comment.author.website),
+        author = Author(_strip_controls(given.name), given.email, given.website)
+    else:
+        author = Author(
+            _clean_name(given.name),
+            _clean_email(given.email),
+            _lenient(_clean_website, given.website) if given.website else None,
+        )
+    return TransferComment(
+        comment.source,
+        comment.source_id,
+        comment.parent_source,
+        comment.parent_source_id,
+        comment.status,
+        author,
+        comment.body,
+        renderers.html(comment, markup),
+        comment.created_at,
+        comment.edited_at,
+        comment.upvotes,
+        comment.downvotes,
+        comment.ip,
+        comment.user_agent,
     )
-    return replace(comment, author=author, html=renderers.html(comment, markup))
+
+
+def _clean_website(value: str | None) -> str | None:
+    return clean_url(value, "website")
+
+
+def prepare_records(records: Iterable[Record], renderers: Renderers) -> Iterator[Record]:
+    """Records with each comment as it will be stored (see `prepare`); an empty comment
+    becomes a Skipped record. Needs no database: it may run in another process."""
+    for record in records:
+        if isinstance(record, CommentIn):
+            c = record.comment
+            if c.status is not CommentStatus.DELETED and not (c.body.strip() or c.html.strip()):
+                yield Skipped(record.where, "empty comment")
+                continue
+            yield CommentIn(
+                record.thread_ref,
+                prepare(c, record.markup, renderers),
+                record.markup,
+                record.where,
+                record.votes,
+            )
+        else:
+            yield record
 
 
 def run_import(
@@ -169,43 +217,56 @@ def run_import(
     *,
     clock: Callable[[], datetime],
     rules: Iterable[Rule] = (),
+    prepared: bool = False,
 ) -> ImportReport:
     """Import `records` into the site, all in one transaction; the report says what
-    happened. Raises ImportFailed (nothing kept) for input that cannot be read."""
+    happened. Raises ImportFailed (nothing kept) for input that cannot be read.
+
+    `prepared`: the records already went through `prepare_records` (in another process)."""
     with store.reading() as db:
         site = db.get_site(site_slug)
     if site is None:
         raise NotFound(f"There is no site {site_slug!r}.", code="site_not_found")
     rule_list = list(rules)
-    renderers = Renderers(renderer)
+    ready = records if prepared else prepare_records(records, Renderers(renderer))
     now = clock()
 
     def job(db: Gateway) -> ImportReport:
         report = ImportReport()
         db.prepare_bulk_write()
         floor = db.import_high_water()
-        threads: dict[str, int] = {}
+        thread_floor = db.import_thread_high_water()
+        keep_empty = False
+        threads: dict[str, tuple[int, int]] = {}  # ref → (id, version once imported)
         dropped: dict[str, str] = {}  # thread ref → why its comments are skipped
         waiting: dict[str, list[CommentIn]] = {}  # comments whose thread comes later
-        unopened: dict[str, ThreadIn] = {}  # threads without a comment so far
-        comments: list[tuple[int, TransferComment]] = []
+        comments: list[ImportRow] = []
         votes: list[tuple[int, TransferVote]] = []
 
+        suspended: list[str] | None = None  # index definitions to rebuild at the end
+        inserted = 0
+
         def flush() -> None:
-            db.insert_transfer_comments(comments)
+            nonlocal suspended, inserted
+            inserted += db.insert_transfer_comments(comments)
             db.insert_transfer_votes(votes)
             comments.clear()
             votes.clear()
+            if suspended is None and inserted >= max(BULK_INDEX_ROWS, floor):
+                suspended = db.suspend_comment_indexes()
 
-        def add(thread_id: int, item: CommentIn) -> None:
+        def add(thread: tuple[int, int], item: CommentIn) -> None:
             report.comments_read += 1
-            comments.append((thread_id, prepare(item.comment, item.markup, renderers)))
-            votes.extend((thread_id, v) for v in item.votes)
+            c = item.comment
+            key = None if c.status is CommentStatus.DELETED else author_key(c.author)
+            comments.append(ImportRow(thread[0], thread[1], c, key))
+            if item.votes:
+                votes.extend((thread[0], v) for v in item.votes)
             if len(comments) >= BATCH:
                 flush()
 
-        def open_thread(record: ThreadIn) -> int:
-            thread_id, created = db.import_thread(
+        def open_thread(record: ThreadIn) -> tuple[int, int]:
+            opened = db.import_thread(
                 site.id,
                 TransferThread(
                     key=record.key,
@@ -217,38 +278,34 @@ def run_import(
                     source_id=record.source_id,
                 ),
             )
-            if created:
+            if opened.created:
                 report.threads_created += 1
             else:
                 report.threads_existing += 1
-            threads[record.ref] = thread_id
-            return thread_id
+            thread = threads[record.ref] = (opened.id, opened.version + 1)
+            return thread
 
         def drop(ref: str, reason: str) -> None:
             dropped[ref] = reason
             for item in waiting.pop(ref, []):
                 report.skip(item.where, reason)
 
-        for record in records:
+        for record in ready:
             if isinstance(record, CommentIn):
-                c = record.comment
-                if c.status is not CommentStatus.DELETED and not (c.body.strip() or c.html.strip()):
-                    report.skip(record.where, "empty comment")
-                    continue
                 ref = record.thread_ref
-                thread_id = threads.get(ref)
-                if thread_id is None and ref in unopened:
-                    thread_id = open_thread(unopened.pop(ref))
-                if thread_id is not None:
-                    add(thread_id, record)
+                thread = threads.get(ref)
+                if thread is not None:
+                    add(thread, record)
                 elif ref in dropped:
                     report.skip(record.where, dropped[ref])
                 else:
                     waiting.setdefault(ref, []).append(record)
             elif isinstance(record, ThreadIn):
-                key = normalize_thread_key(
-                    remap(record.key, rule_list), keep_query=site.settings.keep_url_query
-                )
+                # Rules see keys normalized, as `threadline remap` sees stored ones.
+                keep_query = site.settings.keep_url_query
+                key = normalize_thread_key(record.key, keep_query=keep_query)
+                if rule_list:
+                    key = normalize_thread_key(remap(key, rule_list), keep_query=keep_query)
                 if not key or len(key) > MAX_KEY_LENGTH:
                     reason = "thread has no usable key" if not key else "thread key too long"
                     drop(record.ref, f"its thread was skipped ({reason})")
@@ -256,12 +313,13 @@ def run_import(
                 record = replace(record, key=key)
                 if record.ref in threads:
                     continue
-                if record.keep_empty or record.ref in waiting:
-                    thread_id = open_thread(record)
-                    for item in waiting.pop(record.ref, []):
-                        add(thread_id, item)
-                else:  # created when its first comment comes: most exported threads have none
-                    unopened[record.ref] = record
+                # Created now (holding every thread's record until its first comment would
+                # take memory growing with the file); the ones left without a comment are
+                # deleted at the end — most exported threads have none.
+                keep_empty = keep_empty or record.keep_empty
+                thread = open_thread(record)
+                for item in waiting.pop(record.ref, []):
+                    add(thread, item)
             else:
                 report.skip(record.where, record.reason)
                 if record.thread_ref is not None:
@@ -277,6 +335,10 @@ def run_import(
             for source, sid, parent in orphans[:EXAMPLES]
         ]
         report.comments_added = db.finish_import(floor)
+        if not keep_empty:  # (no importer mixes threads kept empty with others)
+            report.threads_created -= db.delete_empty_imported_threads(thread_floor)
+        if suspended:
+            db.restore_comment_indexes(suspended)
         return report
 
     return store.write(job)

@@ -22,6 +22,7 @@ from threadline.domain.errors import NotFound
 from threadline.domain.models import (
     Author,
     CommentStatus,
+    Site,
     TransferComment,
     TransferThread,
     TransferVote,
@@ -97,6 +98,72 @@ def comment_line(c: TransferComment, votes: list[TransferVote]) -> bytes:
     )
 
 
+class Export:
+    """A site's (or one thread's) export, streamed: `chunks()` yields each thread's lines
+    together, reading a page of threads and then one thread at a time, so memory stays flat
+    whatever the site's size. Opened by `open_export`, which checks what is asked for exists
+    (so an API can answer 404 before it starts a download)."""
+
+    PAGE = 500
+
+    def __init__(self, store: Store, site: Site, thread_key: str | None) -> None:
+        self.store = store
+        self.site = site
+        self.thread_key = thread_key
+        self.threads = 0
+        self.comments = 0
+
+    def header(self) -> bytes:
+        return _line(
+            {
+                "type": "export",
+                "format": FORMAT,
+                "version": VERSION,
+                "site": {"slug": self.site.slug, "name": self.site.name},
+            }
+        )
+
+    def chunks(self, progress: Progress | None = None) -> Iterator[bytes]:
+        yield self.header()
+        after: str | None = None
+        while True:
+            with self.store.reading() as db:
+                page = db.export_threads(
+                    self.site.id, self.thread_key, after=after, limit=self.PAGE
+                )
+            for thread in page:
+                yield self._thread(thread)
+                if progress is not None:
+                    progress(1)
+            if len(page) < self.PAGE:
+                return
+            after = page[-1].key
+
+    def _thread(self, thread: TransferThread) -> bytes:
+        with self.store.reading() as db:
+            comments = db.export_comments(self.site.id, thread.key)
+            votes = db.export_votes(self.site.id, thread.key)
+        by_comment: dict[tuple[str | None, str], list[TransferVote]] = {}
+        for v in votes:
+            by_comment.setdefault((v.source, v.source_id), []).append(v)
+        lines = [thread_line(thread)]
+        lines += [comment_line(c, by_comment.get((c.source, c.source_id), [])) for c in comments]
+        self.threads += 1
+        self.comments += len(comments)
+        return b"".join(lines)
+
+
+def open_export(store: Store, site_slug: str, thread_key: str | None = None) -> Export:
+    """The export of a site (or of its thread `thread_key`); NotFound if there is none."""
+    with store.reading() as db:
+        site = db.get_site(site_slug)
+        if site is None:
+            raise NotFound(f"There is no site {site_slug!r}.", code="site_not_found")
+        if thread_key is not None and not db.count_export_threads(site.id, thread_key):
+            raise NotFound(f"The site has no thread {thread_key!r}.", code="thread_not_found")
+    return Export(store, site, thread_key)
+
+
 def export_site(
     store: Store,
     site_slug: str,
@@ -106,38 +173,10 @@ def export_site(
     progress: Progress | None = None,
 ) -> tuple[int, int]:
     """Write the site (or one thread of it) to `out`; returns (threads, comments)."""
-    with store.reading() as db:
-        site = db.get_site(site_slug)
-        if site is None:
-            raise NotFound(f"There is no site {site_slug!r}.", code="site_not_found")
-        threads = db.export_threads(site.id, thread_key)
-    if thread_key is not None and not threads:
-        raise NotFound(f"The site has no thread {thread_key!r}.", code="thread_not_found")
-    out.write(
-        _line(
-            {
-                "type": "export",
-                "format": FORMAT,
-                "version": VERSION,
-                "site": {"slug": site.slug, "name": site.name},
-            }
-        )
-    )
-    n_comments = 0
-    for thread in threads:
-        with store.reading() as db:
-            comments = db.export_comments(site.id, thread.key)
-            votes = db.export_votes(site.id, thread.key)
-        by_comment: dict[tuple[str | None, str], list[TransferVote]] = {}
-        for v in votes:
-            by_comment.setdefault((v.source, v.source_id), []).append(v)
-        out.write(thread_line(thread))
-        for c in comments:
-            out.write(comment_line(c, by_comment.get((c.source, c.source_id), [])))
-        n_comments += len(comments)
-        if progress is not None:
-            progress(1)
-    return len(threads), n_comments
+    export = open_export(store, site_slug, thread_key)
+    for chunk in export.chunks(progress):
+        out.write(chunk)
+    return export.threads, export.comments
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -54,21 +54,23 @@ def elements(
     start_line = 0
     ready: list[tuple[Element, int]] = []
 
+    # These run for every element of files with millions of them: kept lean.
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal builder, depth, capture_depth, start_line
         depth += 1
         tag = _short(name)
-        if builder is None and tag in wanted:
+        if builder is None:
+            if tag not in wanted:
+                return
             builder = TreeBuilder()
             capture_depth = depth
             start_line = parser.CurrentLineNumber
-        if builder is not None:
-            builder.start(tag, {_short(k): v for k, v in attrs.items()})
+        builder.start(tag, {_short(k): v for k, v in attrs.items()} if attrs else {})
 
     def end(name: str) -> None:
         nonlocal builder, depth
         if builder is not None:
-            builder.end(_short(name))
+            builder.end(name)  # the tree builder closes its open element whatever the name
             if depth == capture_depth:
                 ready.append((builder.close(), start_line))
                 builder = None

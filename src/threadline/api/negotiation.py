@@ -1,0 +1,42 @@
+"""Conditional requests and content coding, read the way RFC 9110 says."""
+
+from __future__ import annotations
+
+
+def _opaque(tag: str) -> str:
+    # If-None-Match compares weakly: W/"x" and "x" name the same representation.
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """Whether the client's copy (If-None-Match) is current: "*" or any listed tag."""
+    if not if_none_match:
+        return False
+    wanted = _opaque(etag)
+    return any(t.strip() == "*" or _opaque(t) == wanted for t in if_none_match.split(","))
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether gzip is acceptable: listed (or "*" is) with a weight above zero."""
+    if not accept_encoding:
+        return False
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, _, params = item.partition(";")
+        coding = coding.strip().lower()
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # an unreadable weight is no consent
+        if coding:
+            weights[coding] = weight
+    if "gzip" in weights:
+        return weights["gzip"] > 0
+    if "x-gzip" in weights:
+        return weights["x-gzip"] > 0
+    return weights.get("*", 0.0) > 0

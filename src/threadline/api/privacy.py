@@ -1,0 +1,253 @@
+"""Readers' data rights over HTTP (docs/privacy.md).
+
+- /api/v1/privacy/export and /erase: the widget proves a reader by the edit tokens it kept
+  and their voter id;
+- /api/v1/privacy/requests: a link to the email a reader gave (always 202, mailed after the
+  answer, only when there is something to send);
+- /privacy: the page that link opens (GET changes nothing) and its form (POST: download or
+  erase, which spends the link).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+from typing import Annotated
+from urllib.parse import parse_qs
+
+import msgspec
+from msgspec import Meta, Struct
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from threadline.api.request import client_info, read_json
+from threadline.api.schemas import encoder
+from threadline.api.state import api_state, json_response
+from threadline.domain.errors import ThreadlineError
+from threadline.notify.mail import Mailer, MailSettings
+from threadline.service import privacy as privacy_service
+from threadline.service import privacy_links
+from threadline.service.privacy import ErasureReport, PersonalData
+
+MAX_FORM_BYTES = 4096
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the page's address holds the link's token
+    "Cache-Control": "no-store",
+}
+
+
+class OwnedTokenIn(Struct, forbid_unknown_fields=True):
+    id: Annotated[int, Meta(ge=1, le=2**53, description="A comment id")]
+    token: Annotated[str, Meta(max_length=200, description="Its edit token")]
+
+
+class PrivacyTokensIn(Struct, forbid_unknown_fields=True):
+    site: Annotated[str, Meta(description="The site's slug")]
+    comments: Annotated[
+        list[OwnedTokenIn],
+        Meta(
+            max_length=privacy_service.MAX_TOKENS,
+            description="The reader's comments and the edit tokens the widget kept for them",
+        ),
+    ] = []
+    reader: Annotated[
+        str | None,
+        Meta(description="The widget's voter id: adds the votes and reports it made"),
+    ] = None
+
+
+class PersonalDataOut(Struct):
+    data: PersonalData
+    unmatched: Annotated[
+        list[int], Meta(description="Comment ids whose token did not match (already erased?)")
+    ]
+
+
+class ErasureOut(Struct):
+    erased: ErasureReport
+    unmatched: list[int]
+
+
+class PrivacyRequestIn(Struct, forbid_unknown_fields=True):
+    site: Annotated[str, Meta(description="The site's slug")]
+    email: Annotated[str, Meta(description="The address given with the comments")]
+
+
+class PrivacyRequestOut(Struct):
+    message: str
+
+
+ACCEPTED = (
+    "If comments were given with this address on this site, a link to download or erase "
+    "them is on its way to it."
+)
+
+
+def _tokens(data: PrivacyTokensIn) -> list[tuple[int, str]]:
+    return [(c.id, c.token) for c in data.comments]
+
+
+async def export(request: Request) -> Response:
+    api = api_state(request)
+    data = await read_json(request, PrivacyTokensIn, api.settings.max_request_bytes)
+    found, unmatched = await run_in_threadpool(
+        privacy_service.export_by_tokens,
+        api.ctx,
+        data.site,
+        _tokens(data),
+        data.reader,
+        client_info(request, api.addresses),
+    )
+    return json_response(PersonalDataOut(found, unmatched), headers={"Cache-Control": "no-store"})
+
+
+async def erase(request: Request) -> Response:
+    api = api_state(request)
+    data = await read_json(request, PrivacyTokensIn, api.settings.max_request_bytes)
+    report, unmatched = await run_in_threadpool(
+        privacy_service.erase_by_tokens,
+        api.ctx,
+        data.site,
+        _tokens(data),
+        data.reader,
+        client_info(request, api.addresses),
+    )
+    return json_response(ErasureOut(report, unmatched))
+
+
+async def request_link(request: Request) -> Response:
+    api = api_state(request)
+    data = await read_json(request, PrivacyRequestIn, api.settings.max_request_bytes)
+    settings = api.settings
+    accepted = await run_in_threadpool(
+        privacy_links.accept_request,
+        api.ctx,
+        data.site,
+        data.email,
+        client_info(request, api.addresses),
+        base_url=settings.public_url or str(request.base_url),
+        lifetime=timedelta(minutes=max(1, settings.privacy_link_minutes)),
+    )
+    # Looked up and mailed after the answer, so neither the answer nor its timing says
+    # whether the address is known here.
+    mailer = Mailer(MailSettings.from_settings(settings))
+    task = BackgroundTask(privacy_links.answer, api.ctx, mailer, accepted)
+    return Response(
+        encoder.encode(PrivacyRequestOut(ACCEPTED)),
+        status_code=202,
+        media_type="application/json",
+        background=task,
+    )
+
+
+# -- the page a mailed link opens ---------------------------------------------------------
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    text = (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title></head>"
+        f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
+    )
+    return HTMLResponse(text, status_code=status, headers=PAGE_HEADERS)
+
+
+def _refused(exc: ThreadlineError) -> HTMLResponse:
+    status = 403 if exc.code.startswith("link_") else 400
+    return _page("This link cannot be used", f'<p role="alert">{escape(exc.message)}</p>', status)
+
+
+async def link_page(request: Request) -> Response:
+    api = api_state(request)
+    token = request.query_params.get("token", "")
+    try:
+        grant = await run_in_threadpool(privacy_links.open_link, api.ctx, token)
+    except ThreadlineError as exc:
+        return _refused(exc)
+    site, t = escape(grant.site.name), escape(token, quote=True)
+    hidden = f'<input type="hidden" name="token" value="{t}">'
+    body = (
+        f"<p>This link gives access to the comments given on <b>{site}</b> with the email "
+        f"address <b>{escape(grant.email)}</b>, with the names, websites and network "
+        "addresses recorded with them. It works <b>once</b>, until "
+        f'<time datetime="{grant.expires_at.isoformat()}">'
+        f"{grant.expires_at:%Y-%m-%d %H:%M} UTC</time>.</p>"
+        '<form method="post" action="/privacy">'
+        f'{hidden}<input type="hidden" name="action" value="export">'
+        '<button type="submit">Download my data (JSON)</button></form>'
+        '<form method="post" action="/privacy">'
+        f'{hidden}<input type="hidden" name="action" value="erase">'
+        "<p>Erasing removes your name, email, website and network addresses, and removes "
+        "your comments (where others replied, the site may keep their text without your "
+        "name). It cannot be undone.</p>"
+        '<p><label><input type="checkbox" name="confirm" value="1" required> '
+        "Erase my data on this site</label></p>"
+        '<p><label><input type="checkbox" name="copy" value="1"> '
+        "Download a copy of it first (as a file, instead of a confirmation page)</label></p>"
+        '<button type="submit">Erase my data</button></form>'
+    )
+    return _page(f"Your data on {grant.site.name}", body)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            break
+    fields = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"))
+    return {k: v[0] for k, v in fields.items()}
+
+
+def _download(data: PersonalData) -> Response:
+    return Response(
+        msgspec.json.format(msgspec.json.encode(data)),
+        media_type="application/json",
+        headers={
+            **PAGE_HEADERS,
+            "Content-Disposition": f'attachment; filename="threadline-{data.site}-data.json"',
+        },
+    )
+
+
+async def link_action(request: Request) -> Response:
+    api = api_state(request)
+    form = await _form(request)
+    token, action = form.get("token", ""), form.get("action", "")
+    try:
+        if action == "export":
+            data = await run_in_threadpool(privacy_links.export_by_link, api.ctx, token)
+            return _download(data)
+        if action != "erase" or form.get("confirm") != "1":
+            return _page(
+                "Nothing was changed",
+                '<p role="alert">Tick the box to confirm the erasure, then send the form '
+                "again.</p>",
+                400,
+            )
+        report, copy = await run_in_threadpool(privacy_links.erase_by_link, api.ctx, token)
+    except ThreadlineError as exc:
+        return _refused(exc)
+    if form.get("copy") == "1":
+        return _download(copy)
+    removed = report.comments_removed + report.comments_anonymized
+    return _page(
+        "Your data was erased",
+        f'<p role="status">{removed} comment(s) on this site no longer carry anything about '
+        "you. This link is now spent.</p>",
+    )
+
+
+def link_page_routes() -> list[Route]:
+    return [
+        Route(privacy_links.LINK_PATH, link_page, methods=["GET"]),
+        Route(privacy_links.LINK_PATH, link_action, methods=["POST"]),
+    ]

@@ -1,0 +1,52 @@
+"""If-None-Match and Accept-Encoding read as RFC 9110 says."""
+
+from __future__ import annotations
+
+import pytest
+
+from threadline.api.negotiation import accepts_gzip, not_modified
+
+ETAG = 'W/"7-42"'
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ('W/"7-42"', True),
+        ('"7-42"', True),  # weak comparison: the W/ prefix does not matter
+        ('W/"7-41", W/"7-42"', True),
+        ("*", True),
+        ('W/"7-41"', False),
+        ('W/"7-420"', False),
+        ("7-42", False),  # not a quoted tag
+    ],
+)
+def test_not_modified(header: str | None, expected: bool) -> None:
+    assert not_modified(header, ETAG) is expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ("identity", False),
+        ("gzip", True),
+        ("GZIP", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("*", True),
+        ("*;q=0", False),
+        ("gzip;q=0, *", False),  # an explicit refusal beats the wildcard
+        ("deflate, *;q=0.1", True),
+        ("x-gzip", True),
+        ("gzip;q=nonsense", False),
+        ("deflate", False),
+    ],
+)
+def test_accepts_gzip(header: str | None, expected: bool) -> None:
+    assert accepts_gzip(header) is expected
