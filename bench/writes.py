@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument(
         "--moderation-processes",
-        default="1",
+        default="1,0",
         help="comma-separated values of moderation_processes for the moderation-on target "
         "(0: the engine in a thread of the server process)",
     )

@@ -16,7 +16,7 @@ def app_from_environment() -> object:
     """Factory for worker processes: settings arrive through THREADLINE_* variables."""
     from threadline.app import create_app
 
-    return create_app(load_settings())
+    return create_app(load_settings(), server_process=True)
 
 
 def _prepare_database(settings: Settings, demo: bool) -> None:
