@@ -124,20 +124,23 @@ async def thread_events(request: Request) -> Response:
     address = client_info(request, api.addresses).ip or "unknown"
     api.streams.acquire(address, "live-update streams")
     try:
-        return await _open_stream(api, hub, (ref.site.slug, ref.key), after, address)
+        response = await _open_stream(api, hub, (ref.site.slug, ref.key), after, address)
     except BaseException:
         api.streams.release(address)
         raise
+    if not isinstance(response, EventStream):  # no stream after all: its place is free again
+        api.streams.release(address)
+    return response
 
 
 async def _open_stream(
     api: ApiState, hub: Hub, thread: tuple[str, str], after: int | None, address: str
 ) -> Response:
+    """The stream (which gives the address's place back when it ends), or why not."""
     try:
         sub = await hub.join(thread)
     except Exception:
         log.exception("live updates: cannot follow %r", thread)
-        api.streams.release(address)
         return _unavailable()
     try:
         # After join: this replay reaches at least the version the hub hands out after.
@@ -147,7 +150,6 @@ async def _open_stream(
         if not isinstance(exc, Exception):
             raise
         log.exception("live updates: cannot replay %r", thread)
-        api.streams.release(address)
         return _unavailable()
     sub.after = replay.version
     retry = RETRY_MS + random.randint(0, RETRY_JITTER_MS)

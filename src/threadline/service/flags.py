@@ -12,7 +12,7 @@ from threadline.domain.events import CommentModerated
 from threadline.domain.models import CommentStatus
 from threadline.domain.moderation import FlagReason
 from threadline.service.context import ClientInfo, ServiceContext
-from threadline.service.votes import MAX_VOTER_LENGTH, MIN_VOTER_LENGTH
+from threadline.service.votes import clean_reader_id
 from threadline.storage.gateway import Gateway
 from threadline.text.checks import clean_text
 
@@ -41,13 +41,7 @@ def flag_comment(
         raise InvalidInput(
             f"A flag's reason is one of: {known}.", code="invalid_flag_reason", field="reason"
         ) from None
-    reader = reader.strip()
-    if not (MIN_VOTER_LENGTH <= len(reader) <= MAX_VOTER_LENGTH) or not reader.isprintable():
-        raise InvalidInput(
-            f"The reader id must be {MIN_VOTER_LENGTH}–{MAX_VOTER_LENGTH} printable characters.",
-            code="invalid_reader",
-            field="reader",
-        )
+    reader = clean_reader_id(reader, "reader")
     text = (
         clean_text(note, "note", max_length=MAX_NOTE_LENGTH, multiline=True)
         if note and note.strip()

@@ -28,7 +28,7 @@ from threadline.domain.models import CommentStatus, Site
 from threadline.domain.moderation import Actor
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import get_site
-from threadline.service.votes import MAX_VOTER_LENGTH, MIN_VOTER_LENGTH
+from threadline.service.votes import clean_reader_id
 from threadline.storage.gateway import Gateway
 from threadline.storage.privacy_queries import HeldComment
 from threadline.text.checks import clean_email
@@ -153,14 +153,7 @@ def pseudonym(secret_key: str, site_slug: str, email: str) -> str:
 def clean_reader(reader: str | None) -> str | None:
     if reader is None or not reader.strip():
         return None
-    reader = reader.strip()
-    if not (MIN_VOTER_LENGTH <= len(reader) <= MAX_VOTER_LENGTH) or not reader.isprintable():
-        raise InvalidInput(
-            f"The reader id must be {MIN_VOTER_LENGTH}–{MAX_VOTER_LENGTH} printable characters.",
-            code="invalid_reader",
-            field="reader",
-        )
-    return reader
+    return clean_reader_id(reader, "reader")
 
 
 def required_email(email: str) -> str:

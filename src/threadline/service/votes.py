@@ -16,6 +16,19 @@ MIN_VOTER_LENGTH = 16
 MAX_VOTER_LENGTH = 128
 
 
+def clean_reader_id(value: str, role: str) -> str:
+    """A reader's anonymous id as the widget makes it (for votes, flags, data requests),
+    stripped; `role` names it in the error ("voter", "reader")."""
+    value = value.strip()
+    if not (MIN_VOTER_LENGTH <= len(value) <= MAX_VOTER_LENGTH) or not value.isprintable():
+        raise InvalidInput(
+            f"The {role} id must be {MIN_VOTER_LENGTH}–{MAX_VOTER_LENGTH} printable characters.",
+            code=f"invalid_{role}",
+            field=role,
+        )
+    return value
+
+
 def cast_vote(
     ctx: ServiceContext, comment_id: int, value: int, voter: str, client: ClientInfo
 ) -> Comment:
@@ -25,13 +38,7 @@ def cast_vote(
         raise InvalidInput(
             "A vote is 1 (up), -1 (down) or 0 (withdraw).", code="invalid_vote", field="value"
         ) from exc
-    voter = voter.strip()
-    if not (MIN_VOTER_LENGTH <= len(voter) <= MAX_VOTER_LENGTH) or not voter.isprintable():
-        raise InvalidInput(
-            f"The voter id must be {MIN_VOTER_LENGTH}–{MAX_VOTER_LENGTH} printable characters.",
-            code="invalid_voter",
-            field="voter",
-        )
+    voter = clean_reader_id(voter, "voter")
     with ctx.store.reading() as db:
         comment = db.get_comment(comment_id)
         thread = db.get_thread_by_id(comment.thread_id) if comment else None
