@@ -142,7 +142,10 @@ def build_context(settings: Settings, store: Store) -> ServiceContext:
         renderer=Renderer(),
         limiter=RateLimiter(time.monotonic, enabled=settings.rate_limits),
         secret_key=server_secret(store, settings.secret_key),
-        scorer=CommentScorer.from_settings(load_moderator(), settings),
+        # With worker processes the engine is loaded there only (service/scoring.py).
+        scorer=CommentScorer.from_settings(
+            load_moderator() if settings.moderation_processes == 0 else None, settings
+        ),
     )
 
 

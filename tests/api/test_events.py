@@ -21,7 +21,7 @@ from tests.conftest import BACKENDS
 from tests.live.servers import (
     EVENTS,
     add_demo_site,
-    fresh_schema,
+    demo_server,
     http,
     post_comment,
     running,
@@ -40,18 +40,8 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """One server per backend for this module; each test uses threads of its own."""
-    tmp = tmp_path_factory.mktemp(f"events-{request.param}")
-    env = server_env(tmp / "data")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'threadline.db'}"
-        add_demo_site(url, env)
-        with running(url, env, tmp / "server.log") as live:
-            yield live
-    else:
-        with fresh_schema(request.getfixturevalue("postgres_url")) as url:
-            add_demo_site(url, env)
-            with running(url, env, tmp / "server.log") as live:
-                yield live
+    with demo_server(request, tmp_path_factory.mktemp(f"events-{request.param}")) as live:
+        yield live
 
 
 @pytest.fixture

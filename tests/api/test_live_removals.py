@@ -19,12 +19,9 @@ import pytest
 from tests.conftest import BACKENDS
 from tests.live.servers import (
     EVENTS,
-    add_demo_site,
-    fresh_schema,
+    demo_server,
     http,
     post_comment,
-    running,
-    server_env,
 )
 from tests.live.sse import SSEClient
 from tests.live_server import LiveServer, threadline_executable
@@ -57,19 +54,8 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp(f"removals-{request.param}")
-    env = server_env(tmp / "data")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'threadline.db'}"
-        add_demo_site(url, env)
-        _create_admin(url, env)
-        with running(url, env, tmp / "server.log") as live:
-            yield live
-    else:
-        with fresh_schema(request.getfixturevalue("postgres_url")) as url:
-            add_demo_site(url, env)
-            _create_admin(url, env)
-            with running(url, env, tmp / "server.log") as live:
-                yield live
+    with demo_server(request, tmp, prepare=_create_admin) as live:
+        yield live
 
 
 @pytest.fixture

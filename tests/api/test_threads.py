@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from tests.api.support import THREADS, bearer, comment_url, page_json, thread_page
 from tests.conftest import app_clock, post
 from threadline.domain.models import SiteSettings
-from threadline.service.sites import add_site
+from threadline.service.context import ServiceContext
+from threadline.service.sites import add_site, configure_site
 
 
 @dataclass
@@ -129,12 +130,18 @@ def test_a_cursor_is_tied_to_its_sort_order(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "invalid_cursor"
 
 
-def test_page_size_defaults_to_the_sites_page_size(client: TestClient) -> None:
-    ctx = client.app.state.threadline.ctx  # type: ignore[attr-defined]
+def _small_pages(client: TestClient, comments: int) -> ServiceContext:
+    """A site 'small' with pages of 3, and its thread 'article-1' with `comments` comments."""
+    ctx: ServiceContext = client.app.state.threadline.ctx  # type: ignore[attr-defined]
     add_site(ctx, "small", "Small Pages", settings=SiteSettings(page_size=3))
     app_clock(client)
-    for i in range(4):
+    for i in range(comments):
         post(client, f"comment {i}", site="small")
+    return ctx
+
+
+def test_page_size_defaults_to_the_sites_page_size(client: TestClient) -> None:
+    _small_pages(client, 4)
     page = page_json(client, site="small")
     assert [c["html"] for c in page["comments"]] == [f"<p>comment {i}</p>" for i in range(3)]
     rest = page_json(client, site="small", cursor=page["next_cursor"])
@@ -207,9 +214,11 @@ def test_etag_names_the_thread_version_and_if_none_match_gets_304(client: TestCl
     response = thread_page(client)
     assert response.status_code == 200
     etag = response.headers["etag"]
-    match = re.fullmatch(r'W/"(\d+)-(\d+)"', etag)
+    match = re.fullmatch(r'W/"(\d+)-(\d+)-(\d+)"', etag)  # thread id, page size, version
     assert match is not None, etag
     assert int(match.group(1)) == response.json()["thread"]["id"]
+    assert int(match.group(2)) == 50  # the default page size
+    assert int(match.group(3)) == 1  # the version after one comment
     assert response.headers["cache-control"] == "no-cache"
     assert "Accept-Encoding" in response.headers["vary"]
 
@@ -339,3 +348,24 @@ def test_if_none_match_star_and_weak_comparison_get_304(client: TestClient) -> N
         THREADS, params={"site": "demo", "key": "article-1"}, headers={"If-None-Match": '"0-0"'}
     )
     assert stale.status_code == 200
+
+
+def test_a_changed_page_size_reaches_cached_pages_and_their_etags(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """A newsroom changing the page size (from the dashboard, the CLI or another process)
+    sees readers get pages of the new size once the cached page is re-checked — not the old
+    pages, nor a 304 for the old ETag."""
+    client = make_client(rate_limits=False, cache_revalidate_ms=0)
+    ctx = _small_pages(client, 5)
+    first = thread_page(client, site="small")
+    assert len(first.json()["comments"]) == 3
+    configure_site(ctx, "small", changes={"page_size": "5"})
+    again = client.get(
+        THREADS,
+        params={"site": "small", "key": "article-1"},
+        headers={"If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 200
+    assert len(again.json()["comments"]) == 5
+    assert again.headers["etag"] != first.headers["etag"]

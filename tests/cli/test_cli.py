@@ -311,11 +311,37 @@ def test_serve_stops_on_a_bad_database_url(tmp_path: Path, url: str, message: st
 
 def test_site_configure_and_show(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    assert invoke(["--database", url, "site", "add", "daily", "--name", "D",
-                   "--origin", "https://daily.example.com"]).exit_code == 0
-    result = invoke(["--database", url, "site", "configure", "daily",
-                     "--set", "edit_window_seconds=600", "--set", "premoderation=on",
-                     "--remove-origin", "https://daily.example.com"])
+    assert (
+        invoke(
+            [
+                "--database",
+                url,
+                "site",
+                "add",
+                "daily",
+                "--name",
+                "D",
+                "--origin",
+                "https://daily.example.com",
+            ]
+        ).exit_code
+        == 0
+    )
+    result = invoke(
+        [
+            "--database",
+            url,
+            "site",
+            "configure",
+            "daily",
+            "--set",
+            "edit_window_seconds=600",
+            "--set",
+            "premoderation=on",
+            "--remove-origin",
+            "https://daily.example.com",
+        ]
+    )
     assert result.exit_code == 0, result.output
     shown = invoke(["--database", url, "site", "show", "daily"]).stdout
     assert "edit_window_seconds = 600" in shown

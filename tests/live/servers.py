@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import psycopg
+import pytest
 
 from tests.live_server import LiveServer, cli_environ, run_cli
 
@@ -54,6 +55,26 @@ def running(database_url: str, env: dict[str, str], log_path: Path) -> Iterator[
     finally:
         if server.process is not None:
             server.stop()
+
+
+@contextmanager
+def demo_server(
+    request: pytest.FixtureRequest,
+    tmp: Path,
+    prepare: Callable[[str, dict[str, str]], None] | None = None,
+) -> Iterator[LiveServer]:
+    """A server on the backend `request.param` names ("sqlite" or "postgres": a fresh schema),
+    with the 'demo' site and whatever `prepare(database_url, env)` adds before it starts."""
+    env = server_env(tmp / "data")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp / 'threadline.db'}"
+        else:
+            url = stack.enter_context(fresh_schema(request.getfixturevalue("postgres_url")))
+        add_demo_site(url, env)
+        if prepare is not None:
+            prepare(url, env)
+        yield stack.enter_context(running(url, env, tmp / "server.log"))
 
 
 def http() -> httpx2.Client:

@@ -129,3 +129,39 @@ def test_worker_processes_score_and_a_dead_worker_is_replaced(moderator: Moderat
     finally:
         batcher.close()
     assert not set(multiprocessing.active_children()) - before  # close stops the workers
+
+
+def test_with_worker_processes_the_server_process_loads_no_engine(moderator: Moderator) -> None:
+    """The engine's models (≈ 60 MiB) are loaded where comments are scored: in the workers."""
+    from threadline.service.scoring import CommentScorer
+
+    before = set(multiprocessing.active_children())
+    scorer = CommentScorer(None, timeout_s=60, processes=1)
+    try:
+        scored = scorer.moderate(CommentFacts(TEXTS[1]), PolicyConfig())
+        assert scored is not None
+        alone, _ = moderator.moderate(CommentFacts(TEXTS[1]), PolicyConfig())
+        assert scored[0].decision is alone.decision
+        assert scorer._moderator is None  # scored in the worker; nothing loaded here
+    finally:
+        scorer.close()
+    assert not set(multiprocessing.active_children()) - before
+
+
+def test_without_worker_processes_the_engine_is_loaded_at_first_use() -> None:
+    from threadline.service.scoring import CommentScorer
+
+    loads: list[int] = []
+
+    def load() -> Moderator:
+        loads.append(1)
+        return Moderator.load()
+
+    scorer = CommentScorer(None, timeout_s=60, processes=0, load=load)
+    try:
+        assert loads == []  # not at start
+        for text in TEXTS[:2]:
+            assert scorer.moderate(CommentFacts(text), PolicyConfig()) is not None
+        assert loads == [1]  # once, then kept
+    finally:
+        scorer.close()

@@ -258,3 +258,23 @@ def test_posting_velocity_holds_a_flood_when_rate_limits_are_on(
     assert statuses[-1] is CommentStatus.PENDING
     clock.advance(minutes=11)  # the window has passed
     assert post(ctx, "A calm remark later on.").comment.status is CommentStatus.PUBLISHED
+
+
+def test_without_automoderation_comments_still_leave_their_traces_for_later(
+    ctx: ServiceContext, site: Site
+) -> None:
+    """Automoderation off reads only what decides the status (bans, pre-moderation), but every
+    comment keeps its author key and fingerprint: copies posted meanwhile still count once
+    a newsroom turns the engine on, and a ban still stops a banned author."""
+    sites.configure_site(ctx, "demo", changes={"automoderation": "off"})
+    campaign = "The new bus timetable starts on Monday and the first bus leaves at six."
+    for n, thread in enumerate(("article-1", "article-2")):
+        quiet = post(ctx, campaign, name=f"Q{n}", thread=thread).comment
+        info, _ = _info(ctx, quiet.id)
+        assert (quiet.status, info.decision, info.signals) == (CommentStatus.PUBLISHED, None, ())
+        assert info.author_key == f"q{n}"
+    sites.configure_site(ctx, "demo", changes={"automoderation": "on"})
+    third = post(ctx, campaign, name="C", thread="article-3").comment
+    info, _ = _info(ctx, third.id)
+    spam = next(s for s in info.signals if s["scorer"] == "spam")
+    assert "same text posted 2 time(s)" in spam["reason"]

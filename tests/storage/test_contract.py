@@ -570,3 +570,75 @@ def test_a_failing_migration_leaves_no_trace(
                 db._all("SELECT * FROM half_done")
     finally:
         store.close()
+
+
+def test_opening_a_thread_for_a_comment_creates_it_or_moves_it_on(store: Store) -> None:
+    """One statement does what upsert_thread + bump_version did: a new thread starts at
+    version 1 with the comment counted if published; an existing one moves on by one."""
+    site = add_site(store)
+    first = store.write(
+        lambda db: db.open_thread_for_comment(site.id, "story", "Title", None, T0, 1)
+    )
+    assert (first.version, first.comment_count, first.title, first.url) == (1, 1, "Title", None)
+    again = store.write(
+        lambda db: db.open_thread_for_comment(site.id, "story", "Other", "https://e.x/s", T0, 0)
+    )
+    assert again.id == first.id
+    # A held comment moves the version (its author sees it) but not the published count;
+    # the title stays, a missing URL is filled in.
+    assert (again.version, again.comment_count, again.title) == (2, 1, "Title")
+    assert again.url == "https://e.x/s"
+    with store.reading() as db:
+        assert db.get_thread_by_id(first.id) == again
+
+
+def test_a_comment_is_inserted_with_its_version_and_moderation_record(store: Store) -> None:
+    site = add_site(store)
+    thread = add_thread(store, site)
+    new = replace(
+        new_comment(thread),
+        version=7,
+        author_key="reader",
+        fingerprint="f" * 16,
+        decision="hold",
+        reasons=("Looks like spam.",),
+        signals=({"scorer": "spam", "score": 0.9, "reason": None, "count": 0},),
+    )
+    comment = store.write(lambda db: db.insert_comment(new))
+    with store.reading() as db:
+        info = db.comment_moderation(comment.id)
+    assert info is not None
+    assert (info.decision, info.reasons) == ("hold", ("Looks like spam.",))
+    assert info.author_key == "reader"
+    assert info.signals == ({"scorer": "spam", "score": 0.9, "reason": None, "count": 0},)
+    sql = "SELECT changed_version, fingerprint FROM comments WHERE id = :id"
+    row = raw_row(store, sql, id=comment.id)
+    assert (row["changed_version"], row["fingerprint"]) == (7, "f" * 16)
+    # Without them (the defaults), nothing is recorded.
+    plain = store.write(lambda db: db.insert_comment(new_comment(thread)))
+    with store.reading() as db:
+        bare = db.comment_moderation(plain.id)
+    assert bare is not None and (bare.decision, bare.reasons, bare.signals) == (None, (), ())
+    assert raw_row(store, sql, id=plain.id)["changed_version"] == 0
+
+
+def test_a_site_changed_by_another_instance_is_read_as_changed(
+    store: Store, backend: str, database_url: str
+) -> None:
+    """Built sites are reused by their row (storage/gateway._site): a change made through
+    another store (another server process) is seen on the next read, never a stale copy."""
+    site = add_site(store)
+    other_site = add_site(store, "other")
+    with store.reading() as db:
+        assert db.get_site("daily") == site
+    other = _unmigrated(backend, database_url)
+    try:
+        changed = replace(site.settings, max_comment_length=123)
+        other.write(lambda db: db.update_site(site.id, "The Daily", site.origins, changed))
+    finally:
+        other.close()
+    with store.reading() as db:
+        fresh = db.get_site("daily")
+        assert fresh is not None and fresh.settings.max_comment_length == 123
+        assert db.get_site("other") == other_site  # the two sites are never confused
+        assert db.get_site_by_id(site.id) == fresh

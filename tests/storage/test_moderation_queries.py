@@ -118,3 +118,19 @@ def test_status_changes_and_author_history(store: Store) -> None:
         assert db.recent_comments("reader", None, T0 - timedelta(minutes=1)) == 1
     assert info is not None and info.reasons == ("Because.",) and info.decision == "hold"
     assert (history.approved, history.rejected, history.first_seen) == (0, 1, T0)
+
+
+def test_a_threads_premoderation_by_id_and_by_key(store: Store) -> None:
+    site = add_site(store)
+    other = add_site(store, "other")
+    thread = add_thread(store, site, "story")
+    add_thread(store, other, "story")  # the same key on another site stays unmoderated
+    with store.reading() as db:
+        assert not db.thread_premoderated(thread.id)
+        assert not db.thread_premoderated_by_key(site.id, "story")
+    store.write(lambda db: db.set_thread_premoderated(thread.id, True))
+    with store.reading() as db:
+        assert db.thread_premoderated(thread.id)
+        assert db.thread_premoderated_by_key(site.id, "story")
+        assert not db.thread_premoderated_by_key(other.id, "story")
+        assert not db.thread_premoderated_by_key(site.id, "not-started-yet")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from threadline.text.render import (
     ALLOWED_TAGS,
@@ -156,3 +161,81 @@ def test_the_allow_list_is_the_documented_one() -> None:
 )
 def test_sanitize_html_keeps_only_the_allow_list(dirty: str, clean: str) -> None:
     assert sanitize_html(dirty) == clean
+
+
+def _stock_renderer() -> Renderer:
+    """The renderer with markdown-it's own linkify-it, without the quick link check."""
+    from linkify_it import LinkifyIt
+
+    stock = Renderer()
+    stock._md.linkify = LinkifyIt()
+    return stock
+
+
+# Pieces that make (or almost make) links, emails, hosts and Markdown around them.
+_PIECES = [
+    "https://example.org/a?b=c#d",
+    "http://x.co",
+    "ftp://files.example",
+    "mailto:a@b.example",
+    "//cdn.example/x.js",
+    "www.example.com",
+    "example.com",
+    "bbc.co.uk/news",
+    "a@example.com",
+    "first.last@mail.example",
+    "192.168.0.1",
+    "localhost:8080",
+    "xn--bcher-kva.example",
+    "пример.рф",
+    "例子。中国",
+    "word.",
+    "end. Next",
+    "3.14",
+    "e.g.",
+    "v2.0",
+    "a:b",
+    "@handle",
+    "*",
+    "**",
+    "_",
+    "`",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "\n",
+    "\n\n",
+    " ",
+    "> ",
+    "- ",
+    "1. ",
+    "~~",
+    "\\",
+    "&amp;",
+    "“quoted”",
+    "Grüße",
+    "👋",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=8), max_size=25))
+def test_the_quick_link_check_changes_no_output(parts: list[str]) -> None:
+    """The pre-check before linkify-it (text/render._MAYBE_LINK) only skips work: every
+    text renders exactly as with markdown-it's stock linkify."""
+    source = "".join(parts)
+    assert _QUICK.render(source) == _STOCK.render(source)
+
+
+def test_the_quick_link_check_on_the_xss_corpus_and_known_cases() -> None:
+    corpus = json.loads((Path(__file__).parent / "xss_payloads.txt").read_text("utf-8"))
+    for source in [*corpus, *_PIECES, "see https://example.org.", "www.example.com and a@b.co"]:
+        assert _QUICK.render(source) == _STOCK.render(source), source
+    # And it does find links: the check is not simply "never".
+    assert "<a href" in _QUICK.render("read bbc.co.uk/news today")
+
+
+_QUICK = Renderer()
+_STOCK = _stock_renderer()

@@ -3,23 +3,29 @@ and back as they were when it fails; parents linked at insert or settled after."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.transfer.conftest import import_file, snapshot
 from tests.transfer.test_disqus import post, rows, thread, write
-from threadline.domain.models import Site
+from threadline.domain.models import Author, CommentStatus, Site, TransferComment
 from threadline.storage.base import Store
+from threadline.storage.transfer_queries import comment_row
 from threadline.transfer import engine
 from threadline.transfer.errors import ImportFailed
+from threadline.transfer.records import CommentIn, PreparedComment
 
 
 def _indexes(store: Store, backend: str) -> list[object]:
     if backend == "sqlite":
         sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     else:
-        sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'comments' ORDER BY 1"
+        sql = (  # this test's schema only: other tests' run meanwhile
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'comments' "
+            "AND schemaname = current_schema() ORDER BY 1"
+        )
     return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows(store, sql)]
 
 
@@ -141,3 +147,59 @@ def test_threads_without_comments_are_not_kept(store: Store, site: Site, tmp_pat
     again = import_file(store, "disqus", path)
     assert (again.threads_created, again.comments_added) == (0, 0)
     assert len(rows(store, "SELECT id FROM threads")) == 3
+
+
+def test_counts_when_a_later_batch_finds_comments_already_there(
+    store: Store, site: Site, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts are tallied as batches go in whole; once one finds a comment already stored,
+    the tally is dropped and the counts come from the table: the same numbers either way."""
+    monkeypatch.setattr(engine, "BATCH", 4)
+    first = [thread("t0", "https://d.example/0"), thread("t1", "https://d.example/1")]
+    import_file(store, "disqus", write(tmp_path, *first, post("3", "t1")))
+    posts = [post(str(i), f"t{i % 2}", spam=i == 5) for i in range(1, 12)]  # "3" is there
+    report = import_file(store, "disqus", write(tmp_path, *first, *posts))
+    assert (report.comments_added, report.comments_present) == (10, 1)
+    counts = rows(store, "SELECT key, comment_count, version FROM threads ORDER BY key")
+    # t0: 2 4 6 8 10 (published); t1: 1 3 5 7 9 11, 5 is spam.
+    assert [(c["comment_count"], c["version"]) for c in counts] == [(5, 1), (5, 2)]
+
+
+@pytest.mark.parametrize(
+    "markup", [engine.Markup.HTML, engine.Markup.TEXT_HTML, engine.Markup.MARKDOWN]
+)
+def test_rows_built_directly_match_the_prepared_comment(markup: engine.Markup) -> None:
+    """prepare_records builds each row without building the comment again; it must be
+    comment_row(prepare(…)) all the same, whether the HTML is sanitized there or later."""
+    renderers = engine.Renderers(engine.Renderer())
+    long_body = "<p>" + "a <b>bold</b> <script>x()</script> word " * 20 + "</p>"
+    comments = [
+        TransferComment(
+            "disqus",
+            "7",
+            parent_source,
+            parent_id,
+            CommentStatus.PUBLISHED,
+            Author(" Ann  Lee ", email, website),
+            body,
+            "",
+            datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC),
+            edited,
+            upvotes=2,
+            downvotes=1,
+            ip="192.0.2.1",
+            user_agent="UA",
+        )
+        for body in ("<p>short</p>", long_body)
+        for email, website in ((None, None), ("Ann@Example.org", "https://ann.example"))
+        for parent_source, parent_id in ((None, None), ("disqus", "3"))
+        for edited in (None, datetime(2021, 1, 1, tzinfo=UTC))
+    ]
+    for c in comments:
+        prepared = engine.prepare(c, markup, renderers)
+        expected = comment_row(prepared, engine.author_key(prepared.author))
+        record = CommentIn("t", c, markup, "here")
+        for defer in (False, True):
+            (ready,) = engine.prepare_records([record], renderers, defer_html=defer)
+            assert isinstance(ready, PreparedComment)
+            assert engine.finish_row(ready.row, renderers) == expected

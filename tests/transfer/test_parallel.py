@@ -12,11 +12,11 @@ from tests.transfer.conftest import EXPORTS, SITE, export_bytes, snapshot
 from threadline.domain.models import Site
 from threadline.storage.base import Store
 from threadline.text.render import Renderer
-from threadline.transfer.engine import Renderers, prepare_records, run_import
+from threadline.transfer.engine import Renderers, finish_row, prepare_records, run_import
 from threadline.transfer.errors import ImportFailed
 from threadline.transfer.formats import FORMATS
 from threadline.transfer.parallel import read_in_parallel
-from threadline.transfer.records import no_progress
+from threadline.transfer.records import PreparedComment, no_progress
 
 FILES = [
     ("disqus", "benbalter.github.com--comments.xml"),
@@ -27,10 +27,19 @@ FILES = [
 @pytest.mark.parametrize(("fmt", "name"), FILES)
 def test_same_records_as_in_process(fmt: str, name: str) -> None:
     path = EXPORTS / name
-    here = list(prepare_records(FORMATS[fmt](path, no_progress), Renderers(Renderer())))
+    renderers = Renderers(Renderer())
+    here = list(prepare_records(FORMATS[fmt](path, no_progress), renderers, defer_html=True))
     read: list[int] = []
     there = list(read_in_parallel(fmt, path, read.append))
     assert there == here
+    # HTML bodies are left to the writer: finished, they are what an in-process read gives.
+    if fmt == "disqus":
+        assert any(r.row[7] is None for r in there if isinstance(r, PreparedComment))
+    finished = [
+        r._replace(row=finish_row(r.row, renderers)) if isinstance(r, PreparedComment) else r
+        for r in there
+    ]
+    assert finished == list(prepare_records(FORMATS[fmt](path, no_progress), renderers))
     assert sum(read) == path.stat().st_size  # progress: every byte, reported as it goes
 
 

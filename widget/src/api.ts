@@ -66,7 +66,7 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  /** The thread version of the last page read (from its ETag W/"<thread>-<version>"). */
+  /** The thread version of the last page read (the last number of its ETag W/"<thread>-<page size>-<version>"). */
   version: number | null = null;
 
   constructor(

@@ -1,8 +1,10 @@
 """Serialized thread pages kept in memory, with single-flight loading and precise invalidation.
 
-A page is built (query, tree, JSON, gzip) once per thread version. A write in this process
-invalidates its thread's pages at once; writes by other processes are noticed when an
-entry's version is re-checked, at most `revalidate_s` after it was last confirmed.
+A page is built (query, tree, JSON, gzip) once per version — whatever the loader says makes
+a page different: the thread's version, and the site's settings that shape pages. A write in
+this process invalidates its thread's pages at once; writes by other processes (and changed
+settings) are noticed when an entry's version is re-checked, at most `revalidate_s` after it
+was last confirmed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ ThreadId = tuple[str, str]  # (site slug, normalized thread key)
 @dataclass(slots=True)
 class CachedPage:
     thread: ThreadId
-    version: int
+    version: Hashable
     etag: str
     body: bytes
     gzipped: bytes | None
@@ -43,7 +45,7 @@ def compress(body: bytes) -> bytes | None:
 @dataclass(frozen=True, slots=True)
 class Loaded:
     thread: ThreadId
-    version: int
+    version: Hashable
     etag: str
     body: bytes
     # compress(body) when the loader made it (off the event loop); None: made when stored.
@@ -110,7 +112,7 @@ class PageCache:
         self,
         key: Hashable,
         load: Callable[[], Awaitable[Loaded]],
-        current_version: Callable[[ThreadId], Awaitable[int]],
+        current_version: Callable[[ThreadId], Awaitable[Hashable]],
     ) -> CachedPage:
         entry = self._fresh(key)
         if entry is not None:

@@ -18,11 +18,12 @@ from threadline.api.state import ApiState, api_state
 from threadline.domain.errors import MalformedRequest
 from threadline.domain.tree import SortOrder
 from threadline.service import threads as thread_service
-from threadline.service.threads import RenderingKey, ThreadOutline
+from threadline.service.threads import KEY_ID, RenderingKey, ThreadOutline
 
 
-def _etag(thread_id: int | None, version: int) -> str:
-    return f'W/"{thread_id or 0}-{version}"'
+def _etag(thread_id: int | None, version: int, page_size: int) -> str:
+    # The version last: the widget and the live-update docs read it from there.
+    return f'W/"{thread_id or 0}-{page_size}-{version}"'
 
 
 class RenderingLookup:
@@ -46,7 +47,7 @@ def page_body(outline: ThreadOutline, lookup: RenderingLookup) -> bytes:
     for key in outline.entries:
         rendering = found.get(key)
         if rendering is None:
-            comment = outline.missing.get(key[0])
+            comment = outline.missing.get(key[KEY_ID])
             if comment is None:  # removed between the two reads; its thread's version moved
                 continue
             rendering = encoder.encode(comment_out(comment))
@@ -78,13 +79,19 @@ def _build(
     version = outline.thread.version if outline.thread else 0
     thread_id = outline.thread.id if outline.thread else None
     return Loaded(
-        (ref.site.slug, ref.key), version, _etag(thread_id, version), body, compress(body)
+        (ref.site.slug, ref.key),
+        (version, ref.site.settings.page_size),
+        _etag(thread_id, version, page_size),
+        body,
+        compress(body),
     )
 
 
-def _version(api: ApiState, thread: ThreadId) -> int:
+def _version(api: ApiState, thread: ThreadId) -> tuple[int, int]:
+    """What a cached page was built from: the thread's version and the site's page size (a
+    newsroom changing it must not leave readers on pages of the old size)."""
     ref = thread_service.resolve(api.ctx, *thread)
-    return thread_service.thread_version(api.ctx, ref)
+    return thread_service.thread_version(api.ctx, ref), ref.site.settings.page_size
 
 
 async def get_thread(request: Request) -> Response:
@@ -105,7 +112,7 @@ async def get_thread(request: Request) -> Response:
     async def load() -> Loaded:
         return await run_in_threadpool(_build, api, site, key, order, limit, cursor)
 
-    async def current_version(thread: ThreadId) -> int:
+    async def current_version(thread: ThreadId) -> tuple[int, int]:
         return await run_in_threadpool(_version, api, thread)
 
     page = await api.pages.get((site, key, order, limit, cursor), load, current_version)

@@ -143,6 +143,14 @@ class NewComment:
     edit_token_hash: str
     ip: str | None = None
     user_agent: str | None = None
+    # Stored with the row in the same statement (a post is one INSERT, not INSERT + UPDATEs):
+    # the thread version this comment was written at, and what moderation said of it.
+    version: int = 0
+    author_key: str | None = None
+    fingerprint: str | None = None
+    decision: str | None = None
+    reasons: tuple[str, ...] = ()
+    signals: tuple[dict[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from threadline.moderation.policy import PolicyConfig, Verdict, decide
 from threadline.moderation.signals import Signal
 from threadline.moderation.spam import Behaviour, SpamScorer
 from threadline.moderation.toxicity import ToxicityScorer
+from threadline.moderation.wire import reduce_by_fields
 from threadline.moderation.wordlists import WordList
 from threadline.moderation.words import banned_words, suspect_words
 
@@ -33,6 +34,8 @@ class CommentFacts:
     author_approved_comments: int | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
     flags: int = 0  # distinct readers who flagged it (for re-evaluation after flags)
+
+    __reduce__ = reduce_by_fields
 
 
 class Moderator:

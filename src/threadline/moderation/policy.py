@@ -24,6 +24,7 @@ from threadline.moderation.signals import (
     Signal,
     find,
 )
+from threadline.moderation.wire import reduce_by_fields
 
 # Chosen on the Wikipedia talk set (bench/moderation_eval.py, cross-validated scores): at
 # 0.15 the toxicity score holds 1.0 % of those comments (precision 0.30, recall 0.29; the
@@ -62,6 +63,8 @@ class PolicyConfig:
     banned_words: tuple[str, ...] = ()
     suspect_words: tuple[str, ...] = ()
 
+    __reduce__ = reduce_by_fields
+
     def __post_init__(self) -> None:
         for name in ("toxicity_hold", "toxicity_nudge", "spam_hold"):
             value = getattr(self, name)
@@ -75,6 +78,8 @@ class PolicyConfig:
 class Verdict:
     decision: Decision
     reasons: tuple[str, ...]
+
+    __reduce__ = reduce_by_fields
 
 
 def decide(

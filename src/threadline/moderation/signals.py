@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from threadline.moderation.wire import reduce_by_fields
+
 # Scorer names: the policy and the JSON output refer to signals by these.
 TOXICITY = "toxicity"
 SPAM = "spam"
@@ -29,6 +31,8 @@ class Signal:
     score: float
     reason: str
     count: int = 0
+
+    __reduce__ = reduce_by_fields
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:

@@ -34,6 +34,7 @@ from threadline.moderation.logistic import LogisticModel
 from threadline.moderation.normalize import fold, tokens
 from threadline.moderation.signals import HONEYPOT, LINKS, SPAM, Signal
 from threadline.moderation.spam_model import NgramModel
+from threadline.moderation.wire import reduce_by_fields
 from threadline.moderation.wordlists import WordList
 
 FEATURES = (
@@ -68,6 +69,8 @@ class Behaviour:
     recent_comments: int = 0  # by this author/address in the last few minutes
     duplicates: int = 0  # earlier comments with the same fingerprint, in any thread
     honeypot: bool = False  # the hidden form field a person never fills in was filled
+
+    __reduce__ = reduce_by_fields
 
 
 def count_links(text: str) -> int:

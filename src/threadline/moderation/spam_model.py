@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 _SPACE = re.compile(r"\s+")
 NGRAM_SIZES = (3, 4, 5)
@@ -34,8 +35,7 @@ class NgramModel:
     def score(self, text: str) -> float:
         """Sum of the n-gram log ratios over √(number of n-grams); > 0 leans spam."""
         grams = ngrams(text)
-        weights = self.weights
-        total = sum(weights.get(g, 0.0) for g in grams)
+        total = sum(map(self.weights.get, grams, repeat(0.0)))  # a generator costs ⅓ more
         return total / math.sqrt(len(grams) + 1)
 
     def to_json(self, **extra: object) -> str:

@@ -104,14 +104,15 @@ def _ready() -> bool:
 class ModerationBatcher:
     def __init__(
         self,
-        moderator: Moderator,
+        moderator: Moderator | None,
         max_batch: int = 32,
         processes: int = 0,
         load_in_worker: Callable[[], Moderator] = Moderator.load,
     ) -> None:
         """`load_in_worker` (picklable: a module-level function) builds each worker
-        process's engine; it must build one equal to `moderator`."""
-        self.moderator = moderator
+        process's engine; it must build one equal to `moderator`. Without worker processes
+        the engine is `moderator`, or one `load_in_worker` builds here when none is given."""
+        self._local = moderator
         self.load_in_worker = load_in_worker
         self.max_batch = max(1, max_batch)
         self.processes = max(0, processes)
@@ -134,6 +135,12 @@ class ModerationBatcher:
             thread = threading.Thread(target=self._run, name=f"moderation-batcher-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def _local_engine(self) -> Moderator:
+        with self._lock:
+            if self._local is None:
+                self._local = self.load_in_worker()
+            return self._local
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn: forking a process that runs an event loop and threads is not safe.
@@ -232,7 +239,7 @@ class ModerationBatcher:
         with self._lock:
             pool = self._pool
         if pool is None:
-            return score_requests(self.moderator, requests)
+            return score_requests(self._local_engine(), requests)
         try:
             return pool.submit(_score_in_worker, requests).result()
         except BrokenProcessPool:

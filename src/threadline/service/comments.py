@@ -119,28 +119,30 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
     staff = draft.actor if permissions.newsroom_member(draft.actor, site.id) else None
     staff_id = staff.user.id if staff is not None else None
 
+    published = 1 if status is CommentStatus.PUBLISHED else 0
+
     def job(db: Gateway) -> tuple[Comment, Thread]:
+        # Two statements for a new discussion's comment, three for a reply: the parent is
+        # locked first (as votes and moderation do), then the thread moves to its next
+        # version, then the comment goes in with that version and its moderation record.
+        # A check that fails rolls the job's savepoint back, the new thread included.
+        parent = db.lock_comment(draft.parent_id) if draft.parent_id is not None else None
+        thread = db.open_thread_for_comment(site.id, key, title, url, now, published)
         if draft.parent_id is not None:
-            parent = db.lock_comment(draft.parent_id)
-            existing = db.get_thread(site.id, key)
-            if parent is None or existing is None or parent.thread_id != existing.id:
+            if parent is None or parent.thread_id != thread.id:
                 raise InvalidInput(
                     "The comment you are replying to is not in this discussion.",
                     code="parent_not_in_thread",
                     field="parent_id",
                 )
             permissions.check_can_reply_to(parent)
-            depth = parent.depth + 1
-        else:
-            depth = 0
-        thread = db.upsert_thread(site.id, key, title, url, now)
         permissions.check_can_post(thread)
         permissions.check_not_auto_closed(site, thread, now)
         comment = db.insert_comment(
             NewComment(
                 thread_id=thread.id,
                 parent_id=draft.parent_id,
-                depth=depth,
+                depth=parent.depth + 1 if parent is not None else 0,
                 status=status,
                 author=author,
                 body=body,
@@ -149,22 +151,16 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
                 edit_token_hash=hash_edit_token(token),
                 ip=client.ip,
                 user_agent=client.user_agent,
+                version=thread.version,
+                author_key=around.author_key,
+                fingerprint=around.fingerprint,
+                decision=assessment.decision,
+                reasons=assessment.reasons,
+                signals=assessment.signals,
             )
-        )
-        db.set_comment_moderation(
-            comment.id,
-            author_key=around.author_key,
-            fingerprint=around.fingerprint,
-            decision=assessment.decision,
-            reasons=assessment.reasons,
-            signals=assessment.signals,
         )
         if staff_id is not None:
             comment = db.set_comment_author_user(comment.id, staff_id)
-        published = 1 if status is CommentStatus.PUBLISHED else 0
-        version = db.bump_version(thread.id, published_delta=published, comment_id=comment.id)
-        thread = db.get_thread_by_id(thread.id) or thread
-        assert thread.version == version
         return comment, thread
 
     comment, thread = ctx.store.write(job)

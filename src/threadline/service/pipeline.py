@@ -120,19 +120,26 @@ def surroundings(
     """Everything the engine needs from the database, read in one transaction; the thread
     is named by id, or by key (it may not exist yet)."""
     key = author_key(author)
-    print_ = fingerprint(body)
+    print_ = fingerprint(body)  # stored either way: later comments are compared with it
+    # The author's history, the parent's text and the copies and velocity counts feed the
+    # engine alone; without it (automoderation off) they are not read.
+    scoring = site.settings.automoderation and ctx.scorer is not None
     substantial = len(body.split()) >= MIN_DUPLICATE_WORDS
     with ctx.store.reading() as db:
         ban = db.active_ban(site.id, key, now)
+        if thread_id is not None:
+            premoderated = db.thread_premoderated(thread_id)
+        elif thread_key is not None:
+            premoderated = db.thread_premoderated_by_key(site.id, thread_key)
+        else:
+            premoderated = False
+        if not scoring:
+            return Surroundings(key, print_, CommentFacts(text=body), ban, premoderated)
         history = db.author_history(site.id, key)
         parent = db.get_comment(parent_id) if parent_id is not None else None
         # Velocity is a rate limit in another form: off with rate limits (bulk loads, tests).
         recent = db.recent_comments(key, ip, now - VELOCITY_WINDOW) if ctx.limiter.enabled else 0
         duplicates = db.fingerprint_count(print_, exclude_id) if substantial else 0
-        if thread_id is None and thread_key is not None:
-            thread = db.get_thread(site.id, thread_key)
-            thread_id = thread.id if thread else None
-        premoderated = db.thread_premoderated(thread_id) if thread_id is not None else False
     facts = CommentFacts(
         text=body,
         parent_text=parent.body if parent is not None and parent.body else None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -44,15 +45,21 @@ class CommentScorer:
 
     def __init__(
         self,
-        moderator: Moderator,
+        moderator: Moderator | None,
         timeout_s: float = 0.5,
         workers: int = 4,
         *,
         remote: RemoteScorer | None = None,
         hold_without_remote: bool = False,
         processes: int = 0,
+        load: Callable[[], Moderator] = Moderator.load,
     ) -> None:
-        self.moderator = moderator
+        """`moderator` None: built by `load` (a module-level function: worker processes call
+        it too) when this process first needs it — with worker processes, never: the server
+        process then holds no models (≈ 60 MiB less)."""
+        self._moderator = moderator
+        self._load = load
+        self._loading = threading.Lock()
         self.timeout_s = timeout_s
         self.remote = remote
         # No usable answer from the remote scorer: hold the comment (True) or let the local
@@ -64,8 +71,15 @@ class CommentScorer:
         self._remote_pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    @property
+    def moderator(self) -> Moderator:
+        with self._loading:
+            if self._moderator is None:
+                self._moderator = self._load()
+            return self._moderator
+
     @classmethod
-    def from_settings(cls, moderator: Moderator, settings: Settings) -> CommentScorer:
+    def from_settings(cls, moderator: Moderator | None, settings: Settings) -> CommentScorer:
         remote = (
             RemoteScorer(settings.external_scorer_url, settings.external_scorer_timeout_ms / 1000)
             if settings.external_scorer_url
@@ -82,7 +96,10 @@ class CommentScorer:
     def _batcher(self) -> ModerationBatcher:
         with self._lock:
             if self._batching is None:
-                self._batching = ModerationBatcher(self.moderator, processes=self._processes)
+                local = self.moderator if not self._processes else self._moderator
+                self._batching = ModerationBatcher(
+                    local, processes=self._processes, load_in_worker=self._load
+                )
             return self._batching
 
     def warm(self) -> None:

@@ -60,7 +60,12 @@ def read_page(
 
 # Everything that can change a comment's rendering on a page: its id and version (text,
 # author, status, featuring…), votes, whether it shows as a placeholder, its visible replies.
+# (id, changed_version, upvotes, downvotes, published, reply_count): everything a comment's
+# cached rendering depends on. A plain tuple (a page builds a thousand of them per cold read);
+# the positions callers read are named below.
 RenderingKey = tuple[int, int, int, int, bool, int]
+KEY_ID = 0
+KEY_REPLY_COUNT = 5
 
 
 def rendering_key(shape: CommentShape, reply_count: int) -> RenderingKey:
@@ -98,7 +103,7 @@ def read_outline(
         page = paginate_nodes(shapes, order, limit, after)
         entries = [rendering_key(shape, count) for shape, count in page.entries]
         held = renderings_held(entries)
-        wanted = {key[0]: key[5] for key in entries if key not in held}
+        wanted = {key[KEY_ID]: key[KEY_REPLY_COUNT] for key in entries if key not in held}
         loaded = db.display_comments(list(wanted)) if wanted else []
     return ThreadOutline(
         ref.site,

@@ -65,15 +65,29 @@ def _settings_from_json(text: str) -> SiteSettings:
 
 
 def _site(row: Row) -> Site:
-    return Site(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        origins=tuple(json.loads(row["origins"])),
-        settings=_settings_from_json(row["settings"]),
-        word_lists=word_lists_from_json(row["word_lists"]),
-        created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
-    )
+    # Every post and page reads its site; decoding the settings and word lists costs more
+    # than reading the row, and the row rarely changes. Sites already built are found by
+    # their whole row, so any change (from any process) is a new key: nothing goes stale.
+    values = tuple(row[k] for k in _SITE_COLUMNS)
+    site = _SITES_BUILT.get(values)
+    if site is None:
+        if len(_SITES_BUILT) >= _SITES_KEPT:
+            _SITES_BUILT.clear()
+        site = _SITES_BUILT[values] = Site(
+            id=row["id"],
+            slug=row["slug"],
+            name=row["name"],
+            origins=tuple(json.loads(row["origins"])),
+            settings=_settings_from_json(row["settings"]),
+            word_lists=word_lists_from_json(row["word_lists"]),
+            created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
+        )
+    return site
+
+
+_SITE_COLUMNS = ("id", "slug", "name", "origins", "settings", "word_lists", "created_at")
+_SITES_KEPT = 512
+_SITES_BUILT: dict[tuple[Any, ...], Site] = {}
 
 
 def _thread(row: Row) -> Thread:
@@ -460,6 +474,41 @@ class Gateway(
         assert row is not None
         return _thread(row)
 
+    def open_thread_for_comment(
+        self,
+        site_id: int,
+        key: str,
+        title: str | None,
+        url: str | None,
+        now: datetime,
+        published_delta: int,
+    ) -> Thread:
+        """`upsert_thread` and `bump_version` in one statement, for a comment about to be
+        inserted: the thread (created on first use) at its next version, its count moved by
+        `published_delta`. The new comment carries that version itself (NewComment.version)."""
+        row = self._one(
+            """
+            INSERT INTO threads (site_id, key, title, url, created_at, version, comment_count)
+            VALUES (:site_id, :key, :title, :url, :now, 1, :delta)
+            ON CONFLICT (site_id, key) DO UPDATE
+               SET title = COALESCE(threads.title, excluded.title),
+                   url = COALESCE(threads.url, excluded.url),
+                   version = threads.version + 1,
+                   comment_count = threads.comment_count + excluded.comment_count
+            RETURNING *
+            """,
+            {
+                "site_id": site_id,
+                "key": key,
+                "title": title,
+                "url": url,
+                "now": to_us(now),
+                "delta": published_delta,
+            },
+        )
+        assert row is not None
+        return _thread(row)
+
     def set_thread_closed(self, thread_id: int, closed: bool) -> int:
         self._exec(
             "UPDATE threads SET closed = :closed WHERE id = :id",
@@ -490,9 +539,12 @@ class Gateway(
         row = self._one(
             f"""
             INSERT INTO comments (thread_id, parent_id, depth, status, author_name, author_email,
-                author_website, body, html, created_at, edit_token_hash, ip, user_agent)
+                author_website, body, html, created_at, edit_token_hash, ip, user_agent,
+                changed_version, author_key, fingerprint, moderation_decision,
+                moderation_reasons, moderation_signals)
             VALUES (:thread_id, :parent_id, :depth, :status, :name, :email, :website, :body,
-                :html, :created_at, :token, :ip, :ua)
+                :html, :created_at, :token, :ip, :ua, :version, :author_key, :fingerprint,
+                :decision, :reasons, :signals)
             RETURNING {COMMENT_COLUMNS}
             """,
             {
@@ -509,6 +561,12 @@ class Gateway(
                 "token": new.edit_token_hash,
                 "ip": new.ip,
                 "ua": new.user_agent,
+                "version": new.version,
+                "author_key": new.author_key,
+                "fingerprint": new.fingerprint,
+                "decision": new.decision,
+                "reasons": json.dumps(list(new.reasons)),
+                "signals": json.dumps(list(new.signals)),
             },
         )
         assert row is not None

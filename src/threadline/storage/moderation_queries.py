@@ -241,6 +241,14 @@ class ModerationQueries(Queries):
         row = self._one("SELECT premoderated FROM threads WHERE id = :id", {"id": thread_id})
         return bool(row["premoderated"]) if row else False
 
+    def thread_premoderated_by_key(self, site_id: int, key: str) -> bool:
+        """As thread_premoderated, for a thread named by key (False: not started yet)."""
+        row = self._one(
+            "SELECT premoderated FROM threads WHERE site_id = :site AND key = :key",
+            {"site": site_id, "key": key},
+        )
+        return bool(row["premoderated"]) if row else False
+
     def author_comments(
         self, site_id: int, author_key: str, statuses: Sequence[CommentStatus]
     ) -> list[Comment]:

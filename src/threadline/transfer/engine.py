@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.keys import MAX_KEY_LENGTH, normalize_thread_key
@@ -28,16 +30,30 @@ from threadline.domain.models import (
 )
 from threadline.storage.base import Store
 from threadline.storage.gateway import Gateway
-from threadline.storage.transfer_queries import ImportRow
+from threadline.storage.times import to_us
+from threadline.storage.transfer_queries import (
+    ROW_STATUS,
+    CommentParams,
+    CommentRow,
+    comment_row,
+)
 from threadline.text.checks import clean_email, clean_url
 from threadline.text.render import Renderer, sanitize_html
-from threadline.transfer.records import CommentIn, Markup, Record, Skipped, ThreadIn
+from threadline.transfer.records import (
+    CommentIn,
+    Markup,
+    PreparedComment,
+    Ready,
+    Record,
+    Skipped,
+    ThreadIn,
+)
 from threadline.transfer.rules import Rule, remap
 
 BATCH = 2000
 # A large import builds the comments' secondary indexes once at its end instead of updating
 # them row by row: once it has added this many rows, and at least as many as were there.
-BULK_INDEX_ROWS = 100_000
+BULK_INDEX_ROWS = 20_000
 MAX_NAME_LENGTH = 64
 EXAMPLES = 20  # skipped items and orphans listed by name in a report; the rest are counted
 
@@ -121,6 +137,11 @@ def _text_html(body: str) -> str:
     return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
 
 
+_THREAD_ID = itemgetter(0)
+_STATUS = itemgetter(2 + ROW_STATUS)  # after thread_id and changed_version
+_IS_PUBLISHED = CommentStatus.PUBLISHED.value.__eq__
+
+
 SHORT_BODY = 200  # bodies up to this long are remembered: "+1", "Thanks!" come back often
 
 
@@ -130,7 +151,9 @@ class Renderers:
         self._short = lru_cache(maxsize=8192)(self._render)
 
     def html(self, comment: TransferComment, markup: Markup) -> str:
-        text = comment.html if markup is Markup.RENDERED else comment.body
+        return self.of(comment.html if markup is Markup.RENDERED else comment.body, markup)
+
+    def of(self, text: str, markup: Markup) -> str:
         if len(text) <= SHORT_BODY:
             return self._short(text, markup)
         return self._render(text, markup)
@@ -189,31 +212,83 @@ def _clean_website(value: str | None) -> str | None:
     return clean_url(value, "website")
 
 
-def prepare_records(records: Iterable[Record], renderers: Renderers) -> Iterator[Record]:
-    """Records with each comment as it will be stored (see `prepare`); an empty comment
-    becomes a Skipped record. Needs no database: it may run in another process."""
+def prepare_records(
+    records: Iterable[Record], renderers: Renderers, *, defer_html: bool = False
+) -> Iterator[Ready]:
+    """Records with each comment as it will be stored (see `prepare`), as its storage row;
+    an empty comment becomes a Skipped record. Needs no database: it may run in another
+    process.
+
+    `defer_html`: an HTML body longer than SHORT_BODY is left to sanitize (html None in
+    its row) — by `finish_row`, in the process that writes (see parallel.py)."""
     for record in records:
         if isinstance(record, CommentIn):
             c = record.comment
             if c.status is not CommentStatus.DELETED and not (c.body.strip() or c.html.strip()):
                 yield Skipped(record.where, "empty comment")
                 continue
-            yield CommentIn(
+            yield PreparedComment(
                 record.thread_ref,
-                prepare(c, record.markup, renderers),
-                record.markup,
                 record.where,
+                _row(c, record.markup, renderers, defer_html),
                 record.votes,
             )
         else:
             yield record
 
 
+_HTML = 7  # where comment_row puts the html (None: still to sanitize)
+_BODY = 6
+
+
+def _row(c: TransferComment, markup: Markup, renderers: Renderers, defer: bool) -> CommentRow:
+    """comment_row(prepare(c, …), its author key), without building the comment again:
+    this runs for each of millions of comments."""
+    if c.status is CommentStatus.DELETED or markup is Markup.RENDERED:
+        ready = prepare(c, markup, renderers)
+        key = None if ready.status is CommentStatus.DELETED else author_key(ready.author)
+        return comment_row(ready, key)
+    given = c.author
+    name = _clean_name(given.name)
+    email = _clean_email(given.email)
+    if markup is Markup.HTML and defer and len(c.body) > SHORT_BODY:
+        html = None
+    else:
+        html = renderers.of(c.body, markup)
+    return (
+        -1 if c.parent_source_id is not None else 0,
+        c.status.value,
+        name,
+        email,
+        _lenient(_clean_website, given.website) if given.website else None,
+        (email or name).strip().casefold(),  # author_key
+        c.body,
+        html,
+        to_us(c.created_at),
+        to_us(c.edited_at) if c.edited_at else None,
+        c.upvotes,
+        c.downvotes,
+        c.ip,
+        c.user_agent,
+        c.source,
+        c.source_id,
+        c.parent_source,
+        c.parent_source_id,
+    )
+
+
+def finish_row(row: CommentRow, renderers: Renderers) -> CommentRow:
+    """A row from `prepare_records(defer_html=True)` with its HTML body sanitized."""
+    if row[_HTML] is not None:
+        return row
+    return (*row[:_HTML], renderers.of(row[_BODY], Markup.HTML), *row[_HTML + 1 :])
+
+
 def run_import(
     store: Store,
     renderer: Renderer,
     site_slug: str,
-    records: Iterable[Record],
+    records: Iterable[Record] | Iterable[Ready],
     *,
     clock: Callable[[], datetime],
     rules: Iterable[Rule] = (),
@@ -228,7 +303,12 @@ def run_import(
     if site is None:
         raise NotFound(f"There is no site {site_slug!r}.", code="site_not_found")
     rule_list = list(rules)
-    ready = records if prepared else prepare_records(records, Renderers(renderer))
+    renderers = Renderers(renderer)
+    ready: Iterable[Ready] = (
+        records  # type: ignore[assignment]
+        if prepared
+        else prepare_records(records, renderers)  # type: ignore[arg-type]
+    )
     now = clock()
 
     def job(db: Gateway) -> ImportReport:
@@ -239,27 +319,43 @@ def run_import(
         keep_empty = False
         threads: dict[str, tuple[int, int]] = {}  # ref → (id, version once imported)
         dropped: dict[str, str] = {}  # thread ref → why its comments are skipped
-        waiting: dict[str, list[CommentIn]] = {}  # comments whose thread comes later
-        comments: list[ImportRow] = []
+        waiting: dict[str, list[PreparedComment]] = {}  # comments whose thread comes later
+        comments: list[CommentParams] = []
         votes: list[tuple[int, TransferVote]] = []
 
         suspended: list[str] | None = None  # index definitions to rebuild at the end
         inserted = 0
+        # Comments added and published per thread, while every batch went in whole (then
+        # they are exactly the rows inserted): spares `finish_import` a pass over them all.
+        added: Counter[int] | None = Counter()
+        published: Counter[int] = Counter()
 
         def flush() -> None:
-            nonlocal suspended, inserted
-            inserted += db.insert_transfer_comments(comments)
+            nonlocal suspended, inserted, added
+            report.comments_read += len(comments)
+            n = db.insert_transfer_comments(comments)
+            inserted += n
+            if added is not None:
+                if n == len(comments):
+                    added.update(map(_THREAD_ID, comments))
+                    published.update(
+                        compress(
+                            map(_THREAD_ID, comments), map(_IS_PUBLISHED, map(_STATUS, comments))
+                        )
+                    )
+                else:
+                    added = None  # some were there already: counted from the table instead
             db.insert_transfer_votes(votes)
             comments.clear()
             votes.clear()
             if suspended is None and inserted >= max(BULK_INDEX_ROWS, floor):
                 suspended = db.suspend_comment_indexes()
 
-        def add(thread: tuple[int, int], item: CommentIn) -> None:
-            report.comments_read += 1
-            c = item.comment
-            key = None if c.status is CommentStatus.DELETED else author_key(c.author)
-            comments.append(ImportRow(thread[0], thread[1], c, key))
+        def add(thread: tuple[int, int], item: PreparedComment) -> None:
+            row = item.row
+            if row[_HTML] is None:  # left to sanitize here (parallel.py)
+                row = finish_row(row, renderers)
+            comments.append(thread + row)  # (thread_id, changed_version, *row)
             if item.votes:
                 votes.extend((thread[0], v) for v in item.votes)
             if len(comments) >= BATCH:
@@ -291,7 +387,7 @@ def run_import(
                 report.skip(item.where, reason)
 
         for record in ready:
-            if isinstance(record, CommentIn):
+            if isinstance(record, PreparedComment):
                 ref = record.thread_ref
                 thread = threads.get(ref)
                 if thread is not None:
@@ -334,11 +430,19 @@ def run_import(
             f"{source} comment {sid}: parent {parent} not found"
             for source, sid, parent in orphans[:EXAMPLES]
         ]
-        report.comments_added = db.finish_import(floor)
+        counted = None
+        if added is not None:
+            counted = {t: [n, published[t]] for t, n in added.items()}
+        report.comments_added = db.finish_import(floor, counted)
         if not keep_empty:  # (no importer mixes threads kept empty with others)
             report.threads_created -= db.delete_empty_imported_threads(thread_floor)
         if suspended:
             db.restore_comment_indexes(suspended)
         return report
 
-    return store.write(job)
+    # SQLite: in rollback-journal mode when nothing else has the database open (see
+    # SQLiteStore.write_alone): the import's pages are written once, not twice.
+    alone: Callable[[Callable[[Gateway], ImportReport]], ImportReport] | None = getattr(
+        store, "write_alone", None
+    )
+    return alone(job) if alone is not None else store.write(job)

@@ -4,14 +4,15 @@ of an import's work) overlap with writing to the database (the other half).
 The child process runs the importer and `prepare_records` and sends the records in batches
 through a pipe (its standard output); the pipe's small buffer holds the child back whenever
 the writer falls behind, so at most a batch or two are in flight and memory stays flat.
-Comments travel as plain tuples: pickling the dataclasses themselves would cost more than
-it saves. An error in the child (ImportFailed, naming the place in the file) is raised in
-the parent, inside the import's transaction, which then rolls back as for an in-process
-import.
+Comments travel as the rows the database takes (engine.prepare_records builds them), in
+plain tuples: the writer adds the thread's id and version and inserts them as they are.
+An error in the child (ImportFailed, naming the place in the file) is raised in the parent,
+inside the import's transaction, which then rolls back as for an in-process import.
 """
 
 from __future__ import annotations
 
+import marshal
 import pickle
 import queue
 import subprocess
@@ -21,74 +22,37 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from threadline.domain.models import Author, CommentStatus, TransferComment
 from threadline.text.render import Renderer
 from threadline.transfer.engine import Renderers, prepare_records
 from threadline.transfer.errors import ImportFailed
-from threadline.transfer.records import CommentIn, Markup, Progress, Record
+from threadline.transfer.records import PreparedComment, Progress, Ready
 
 BATCH = 500  # records per message
 PUMP_DEPTH = 16  # messages read ahead of the writer (≈ 4 MiB)
 MORE, DONE, FAILED = "more", "done", "failed"
-_STATUS = {s.value: s for s in CommentStatus}
-_MARKUP = {m.value: m for m in Markup}
 
 
-def _flat(record: Record) -> Any:
-    if not isinstance(record, CommentIn):
-        return record  # threads and skipped items are few: pickled as they are
-    c, a = record.comment, record.comment.author
-    return (
-        record.thread_ref,
-        record.where,
-        record.markup.value,
-        record.votes,
-        c.source,
-        c.source_id,
-        c.parent_source,
-        c.parent_source_id,
-        c.status.value,
-        a.name,
-        a.email,
-        a.website,
-        c.body,
-        c.html,
-        c.created_at,
-        c.edited_at,
-        c.upvotes,
-        c.downvotes,
-        c.ip,
-        c.user_agent,
-    )
+def _flat(record: Ready) -> Any:
+    """A prepared comment travels as a plain tuple of strings, numbers and None, which
+    `marshal` packs and unpacks faster than pickle; the rest (threads, skipped items, the
+    rare comment with votes) as bytes pickled on their own."""
+    if isinstance(record, PreparedComment) and not record.votes:
+        return tuple(record)
+    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _record(item: Any) -> Record:
-    if not isinstance(item, tuple):
-        return item  # type: ignore[no-any-return]
-    (ref, where, markup, votes, source, source_id, parent_source, parent_id, status) = item[:9]
-    name, email, website, body, html, created, edited, up, down, ip, agent = item[9:]
-    comment = TransferComment(
-        source,
-        source_id,
-        parent_source,
-        parent_id,
-        _STATUS[status],
-        Author(name, email, website),
-        body,
-        html,
-        created,
-        edited,
-        up,
-        down,
-        ip,
-        agent,
-    )
-    return CommentIn(ref, comment, _MARKUP[markup], where, votes)
+def _record(item: Any) -> Ready:
+    if type(item) is tuple:
+        return PreparedComment._make(item)
+    found: Ready = pickle.loads(item)
+    return found
 
 
 def _send(out: IO[bytes], message: tuple[str, Any, int]) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(data).to_bytes(8, "big") + data)
+    # marshal: both ends are the same interpreter (sys.executable), so its format matches.
+    data = marshal.dumps(message)
+    out.write(len(data).to_bytes(8, "big"))
+    out.write(data)
 
 
 def _receive(stream: IO[bytes]) -> bytes | None:
@@ -133,7 +97,7 @@ class _Pump:
         data = self._queue.get()
         if data is None:
             return None
-        message: tuple[str, Any, int] = pickle.loads(data)
+        message: tuple[str, Any, int] = marshal.loads(data)
         return message
 
     def stop(self) -> None:
@@ -153,7 +117,10 @@ def _read(fmt: str, path: str, out: IO[bytes]) -> None:
 
     batch: list[Any] = []
     try:
-        for record in prepare_records(FORMATS[fmt](Path(path), progress), Renderers(Renderer())):
+        # HTML bodies are sanitized by the writing process (engine.finish_row): reading is
+        # the slower half, and the sanitizer is about a quarter of its work.
+        records = FORMATS[fmt](Path(path), progress)
+        for record in prepare_records(records, Renderers(Renderer()), defer_html=True):
             batch.append(_flat(record))
             if len(batch) >= BATCH:
                 _send(out, (MORE, batch, done))
@@ -166,7 +133,7 @@ def _read(fmt: str, path: str, out: IO[bytes]) -> None:
     out.flush()
 
 
-def read_in_parallel(fmt: str, path: Path, progress: Progress) -> Iterator[Record]:
+def read_in_parallel(fmt: str, path: Path, progress: Progress) -> Iterator[Ready]:
     """The records of `path` (in format `fmt`) as `prepare_records` gives them, read and
     prepared in a child process. Closing the iterator early stops the child.
 
@@ -190,8 +157,7 @@ def read_in_parallel(fmt: str, path: Path, progress: Progress) -> Iterator[Recor
             if kind == FAILED:
                 raise ImportFailed(payload)
             progress(done)
-            for item in payload:
-                yield _record(item)
+            yield from map(_record, payload)
             if kind == DONE:
                 return
     finally:

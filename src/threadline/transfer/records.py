@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from threadline.domain.models import TransferComment, TransferVote
 
@@ -60,6 +60,21 @@ class Skipped:
 
 
 Record = ThreadIn | CommentIn | Skipped
+
+
+class PreparedComment(NamedTuple):
+    """A comment as the engine stores it (author cleaned, body rendered): its storage row,
+    built where the file is read — possibly another process — so the writer only adds the
+    thread's id and version (a plain tuple: millions of them cross a pipe)."""
+
+    thread_ref: str
+    where: str
+    row: tuple[Any, ...]  # storage.transfer_queries.comment_row
+    votes: tuple[TransferVote, ...] = ()
+
+
+# What `engine.prepare_records` yields: comments prepared, threads and skipped items as read.
+Ready = ThreadIn | PreparedComment | Skipped
 
 
 class Importer(Protocol):
