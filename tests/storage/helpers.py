@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,3 +74,16 @@ def raw_row(store: Store, sql: str, **params: Any) -> Any:
     """One row by SQL straight from the database, to check what the gateway cannot show."""
     with store.reading() as db:
         return db._one(sql, params)
+
+
+def writer_turn_is_free(url: str) -> bool:
+    """Whether SQLite writers' lock file (storage/sqlite._WriteTurn) can be taken right now
+    (and let go again): False while a writer holds its turn."""
+    fd = os.open(url.removeprefix("sqlite:///") + "-writer.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing lets go of a lock taken here
+    return True

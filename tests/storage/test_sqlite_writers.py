@@ -3,8 +3,6 @@ take turns through the lock file, in the kernel, instead of polling SQLite's bus
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
 import threading
 import time
@@ -15,24 +13,12 @@ import pytest
 from threadline.storage.gateway import Gateway
 from threadline.storage.sqlite import SQLiteStore
 
-from .helpers import add_site, add_thread, new_comment
+from .helpers import add_site, add_thread, new_comment, writer_turn_is_free
 
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'shared.db'}"
-
-
-def _turn_is_free(url: str) -> bool:
-    """Whether the writers' lock file can be taken right now (and let go again)."""
-    fd = os.open(url.removeprefix("sqlite:///") + "-writer.lock", os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)  # closing lets go of a lock taken here
-    return True
 
 
 def _stores(url: str, n: int) -> list[SQLiteStore]:
@@ -56,13 +42,13 @@ def test_a_writer_waits_for_the_others_turn_and_then_writes(url: str) -> None:
 
         first = one._writer.submit(slow)
         assert inside.wait(10)
-        assert not _turn_is_free(url)  # held for the whole transaction
+        assert not writer_turn_is_free(url)  # held for the whole transaction
         second = two._writer.submit(lambda db: db.insert_comment(new_comment(thread)).id)
         time.sleep(0.2)
         assert not second.done()  # waiting for its turn, not failing with "database is locked"
         release.set()
         ids = [first.result(10), second.result(10)]
-        assert _turn_is_free(url)
+        assert writer_turn_is_free(url)
         assert ids[0] < ids[1]  # the second writer went after the first had committed
         with two.reading() as db:
             assert [c.id for c in db.thread_comments(thread.id)] == ids
@@ -103,7 +89,7 @@ def test_a_failed_transaction_gives_the_turn_back(url: str) -> None:
 
         with pytest.raises(sqlite3.OperationalError):
             one.write(broken)
-        assert _turn_is_free(url)
+        assert writer_turn_is_free(url)
         # The other store gets its turn at once (it would wait forever if the lock were kept).
         done = two._writer.submit(lambda db: db.insert_comment(new_comment(thread)).id)
         assert done.result(10) > 0

@@ -14,7 +14,7 @@ import pytest
 from threadline.storage.gateway import Gateway
 from threadline.storage.sqlite import SQLiteStore
 
-from .helpers import add_site, add_thread
+from .helpers import add_site, add_thread, writer_turn_is_free
 
 
 @pytest.fixture
@@ -99,10 +99,16 @@ def test_falls_back_to_wal_when_another_connection_is_open(store: SQLiteStore, u
 
     def job(db: Gateway) -> str:
         _add_threads(db, site.id, 2)
+        # Servers' writers are not held in their turns for a whole import: waiting on
+        # SQLite's lock instead, they give up after its busy timeout (storage/sqlite.py).
+        assert writer_turn_is_free(url)
         return _mode(db)
 
     assert store.write_alone(job) == "wal"
     assert other.execute("SELECT COUNT(*) FROM threads").fetchone() == (2,)
+    # And the store's own writer takes turns again afterwards.
+    held = store.write(lambda db: writer_turn_is_free(url))
+    assert held is False
     other.close()
     assert _file_mode(url) == "wal"
     store.close()

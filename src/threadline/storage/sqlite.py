@@ -74,27 +74,32 @@ class _WriteTurn:
 
 
 class _Control:
-    def __init__(self, conn: sqlite3.Connection, turn: _WriteTurn) -> None:
+    def __init__(self, conn: sqlite3.Connection, turn: _WriteTurn | None) -> None:
         self._conn = conn
         self._turn = turn
 
     def begin(self) -> None:
-        self._turn.take()
+        if self._turn is not None:
+            self._turn.take()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self._turn.give_back()
+            self._give_back()
             raise
 
     def commit(self) -> None:
         self._conn.execute("COMMIT")
-        self._turn.give_back()
+        self._give_back()
 
     def rollback(self) -> None:
         try:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
         finally:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        if self._turn is not None:
             self._turn.give_back()
 
     def savepoint(self) -> None:
@@ -109,7 +114,8 @@ class _Control:
 
     def close(self) -> None:
         self._conn.close()
-        self._turn.close()
+        if self._turn is not None:
+            self._turn.close()
 
     def retryable(self, exc: BaseException) -> bool:
         return False  # one writer holds the database lock for the whole batch: no deadlocks
@@ -129,10 +135,10 @@ class SQLiteStore:
         self._closed = False
         self._lock = threading.Lock()
 
-    def _start_writer(self) -> GroupCommitWriter[Gateway]:
+    def _start_writer(self, take_turns: bool = True) -> GroupCommitWriter[Gateway]:
         conn = _connect(self.path)
         return GroupCommitWriter(
-            _Control(conn, _WriteTurn(self.path)),
+            _Control(conn, _WriteTurn(self.path) if take_turns else None),
             Gateway(conn, DIALECT),
             max_batch=self._write_batch_max,
         )
@@ -205,7 +211,6 @@ class SQLiteStore:
             self._readers.clear()
             self._generation += 1
         self._writer.close()  # its connection too: the switch needs the only one
-        restarted = False
         try:
             conn = _connect(self.path)
             try:
@@ -214,8 +219,14 @@ class SQLiteStore:
                 mode = "wal"
             if mode != "truncate":
                 conn.close()
-                self._writer, restarted = self._start_writer(), True
-                return self._writer.run(job)
+                # Outside the servers' turns: a server's writer waiting behind an import of
+                # minutes would hang its requests; waiting in SQLite's busy handler, it gives
+                # up after the busy timeout and the comment is refused, not left in doubt.
+                alone = self._start_writer(take_turns=False)
+                try:
+                    return alone.run(job)
+                finally:
+                    alone.close()
             try:
                 conn.execute("BEGIN EXCLUSIVE")
                 result = job(Gateway(conn, DIALECT))
@@ -232,8 +243,7 @@ class SQLiteStore:
                 conn.close()
             return result
         finally:
-            if not restarted:
-                self._writer = self._start_writer()
+            self._writer = self._start_writer()
 
     def close(self) -> None:
         self._closed = True
