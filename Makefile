@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/threadline serve --demo
 
-## lint: ruff, and the layer contract (import-linter)
+## lint: ruff (checks and formatting), and the layer contract (import-linter)
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports
 
 ## typecheck: mypy --strict on the package

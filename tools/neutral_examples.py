@@ -1,4 +1,6 @@
-"""Neutral texts added to the toxicity combiner's training data as non-toxic examples.
+"""Neutral texts added to the toxicity training data as non-toxic examples.
+
+They are negatives for both the n-gram model and the combiner (tools/toxicity_training.py).
 
 Short replies ("lol", "haha", "hello") are rare among the Wikipedia comments and common in
 the toxic tweets, so without them a bare "lol" scored like an insult. And sentences that
@@ -8,7 +10,9 @@ A model fitted on 210 toxic comments learns that words naming groups appear in a
 flags neutral mentions (Dixon et al., "Measuring and Mitigating Unintended Bias in Text
 Classification", AIES 2018, balance the training data with such sentences). These templates
 and terms are deliberately not those of `threadline.moderation.bias`, which stays an
-independent check.
+independent check. The n-gram model needs them most: fitted with the Davidson tweets as
+extra positives, it otherwise weighs group names used there as slurs ("queer", "gay") like
+insults.
 """
 
 from __future__ import annotations

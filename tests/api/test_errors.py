@@ -5,9 +5,11 @@ operations) a status the OpenAPI document lists. Then CORS."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -26,8 +28,11 @@ from tests.api.support import (
     page_json,
 )
 from tests.conftest import app_clock, post
+from threadline.app import create_app
 from threadline.auth.ratelimit import RateLimiter
+from threadline.config import Settings
 from threadline.service.sites import add_site
+from threadline.storage.sqlite import SQLiteStore
 
 ONE = "/api/v1/comments/{id}"
 VOTE = "/api/v1/comments/{id}/vote"
@@ -684,3 +689,35 @@ def test_an_unexpected_500_still_carries_cors_headers_for_an_allowed_origin(
     assert_error(response, 500, "internal_error")
     assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
     _no_internals(response)
+
+
+def test_a_database_held_by_another_program_answers_503_with_retry_after(
+    tmp_path: Path,
+) -> None:
+    """SQLite: past the busy timeout (here 0.2 s) a post is refused with a retryable 503,
+    documented, and goes through once the other program lets go. (PostgreSQL has no
+    whole-database lock for another program to hold.)"""
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    store = SQLiteStore(url, busy_timeout_ms=200)
+    store.migrate()
+    settings = Settings(
+        database_url=url,
+        data_dir=str(tmp_path),
+        secret_key="test-secret",
+        rate_limits=False,
+        moderation_processes=0,
+    )
+    app = create_app(settings, store)
+    with TestClient(app) as c:
+        add_site(c.app.state.threadline.ctx, "demo", "Demo News", [ALLOWED_ORIGIN])  # type: ignore[attr-defined]
+        holder = sqlite3.connect(store.path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            refused = c.post(COMMENTS, json=body())
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert_error(refused, 503, "database_busy")
+        assert int(refused.headers["retry-after"]) > 0
+        assert_documented("POST", "/api/v1/comments", refused)
+        assert c.post(COMMENTS, json=body()).status_code == 201

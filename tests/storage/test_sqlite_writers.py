@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from threadline.domain.errors import Unavailable
 from threadline.storage.gateway import Gateway
 from threadline.storage.sqlite import SQLiteStore
 
@@ -97,3 +98,26 @@ def test_a_failed_transaction_gives_the_turn_back(url: str) -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_a_database_held_by_another_program_refuses_writes_cleanly(url: str) -> None:
+    """Past the busy timeout the batch's writers get a clear, retryable error; nothing of the
+    batch is stored, and writes go through again once the other program lets go."""
+    store = SQLiteStore(url, busy_timeout_ms=200)
+    store.migrate()
+    try:
+        site = add_site(store)
+        thread = add_thread(store, site)
+        other = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # an import, a backup tool …
+        with pytest.raises(Unavailable) as refused:
+            store.write(lambda db: db.insert_comment(new_comment(thread)))
+        assert refused.value.retry_after > 0 and "try again" in refused.value.message
+        other.execute("ROLLBACK")
+        other.close()
+        assert writer_turn_is_free(url)
+        store.write(lambda db: db.insert_comment(new_comment(thread, body="later")))
+        with store.reading() as db:
+            assert [c.body for c in db.thread_comments(thread.id)] == ["later"]
+    finally:
+        store.close()

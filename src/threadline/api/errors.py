@@ -26,6 +26,7 @@ STATUS: dict[type[e.ThreadlineError], int] = {
     e.UnsupportedMediaType: 415,
     e.InvalidInput: 422,
     e.RateLimited: 429,
+    e.Unavailable: 503,
 }
 
 _HTTP_CODES = {
@@ -55,7 +56,7 @@ def error_response(
 async def on_threadline_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.ThreadlineError)
     headers = {}
-    if isinstance(exc, e.RateLimited):
+    if isinstance(exc, e.RateLimited | e.Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     field = getattr(exc, "field", None)
     return error_response(status_for(exc), exc.code, exc.message, field, headers)

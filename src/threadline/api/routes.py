@@ -78,10 +78,11 @@ class Endpoint:
     media_type: str = "application/json"  # of the success response
 
 
-WRITE_ERRORS = (400, 403, 404, 413, 415, 422, 429)
+# 503 database_busy: SQLite held by another program (a large import) past the busy timeout.
+WRITE_ERRORS = (400, 403, 404, 413, 415, 422, 429, 503)
 # Signed in with the session cookie; writes carry X-CSRF-Token (see api/mod.py).
 MOD_READ_ERRORS = (400, 401, 403, 404)
-MOD_WRITE_ERRORS = (401, 403, 404, 409, 413, 415, 422)
+MOD_WRITE_ERRORS = (401, 403, 404, 409, 413, 415, 422, 503)
 _CSRF = (("X-CSRF-Token", True, "The csrf_token of the session"),)
 _QUEUE_QUERY = (
     ("queue", False, "pending (default), reported, recent or rejected"),
@@ -104,7 +105,7 @@ MODERATOR_ENDPOINTS: tuple[Endpoint, ...] = (
         "moderator",
         SessionOut,
         body=LoginIn,
-        errors=(400, 401, 403, 413, 415, 422, 429),
+        errors=(400, 401, 403, 413, 415, 422, 429, 503),
     ),
     Endpoint(
         "GET",
@@ -430,7 +431,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "commenter",
         None,
         status=204,
-        errors=(401, 403, 404, 409, 429),
+        errors=(401, 403, 404, 409, 429, 503),
         auth="edit_token",
     ),
     Endpoint(
@@ -475,7 +476,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "commenter",
         privacy.ErasureOut,
         body=privacy.PrivacyTokensIn,
-        errors=(400, 403, 404, 413, 415, 422, 429),
+        errors=(400, 403, 404, 413, 415, 422, 429, 503),
     ),
     Endpoint(
         "POST",

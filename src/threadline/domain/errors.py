@@ -73,6 +73,17 @@ class RateLimited(ThreadlineError):
         self.retry_after = retry_after
 
 
+class Unavailable(ThreadlineError):
+    """The store cannot take the request now (another program holds the database for longer
+    than the store waits); nothing was written, the request may be sent again."""
+
+    code = "database_busy"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class AlreadyExists(Conflict):
     def __init__(self, message: str) -> None:
         super().__init__(message, code="already_exists")

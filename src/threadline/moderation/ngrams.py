@@ -8,7 +8,8 @@ score is the weighted sum plus a bias: a logit, which the toxicity combiner take
 feature. Like the network, a long text is read in runs of 100 words and its largest logit
 counts. The toxicity scorer passes the text followed by the repaired spellings of its
 unknown words ("1d10t" → "idiot"; `ToxicityScorer.ngram_text`), at training time too. Fitted by
-`tools/train_toxicity_model.py` (an L2 logistic regression), shipped as JSON
+`tools/train_toxicity_model.py` (an NB-LR: an L2 logistic regression on columns scaled by
+their log-count ratio, the scale folded into the shipped weights), shipped as JSON
 (`models/toxicity_ngrams.json`).
 
 Character n-grams are kept per distinct word in a small cache: comments repeat words, so a
@@ -23,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -97,8 +98,9 @@ class NgramModel:
     def _logit(self, grams: set[str]) -> float:
         if not grams:
             return self.bias
-        get = self.weights.get
-        return self.bias + sum(get(g, 0.0) for g in grams) / math.sqrt(len(grams))
+        # map() over a generator: a third less time, the same sum in the same order.
+        total = sum(map(self.weights.get, grams, repeat(0.0)))
+        return self.bias + total / math.sqrt(len(grams))
 
     def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """`window_logit` of each text."""

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from threadline.domain.errors import Unavailable
 from threadline.storage.gateway import Dialect, Gateway
 from threadline.storage.migrations import pending
 from threadline.storage.writer import GroupCommitWriter
@@ -29,14 +30,19 @@ def path_from_url(url: str) -> Path:
     return Path(url[len("sqlite:///") :])
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another program's lock
+
+
+def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: the WAL is synced on every commit, so an acknowledged comment survives a crash.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     return conn
 
 
@@ -83,6 +89,17 @@ class _Control:
             self._turn.take()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            self._give_back()
+            if "locked" not in str(exc):
+                raise
+            # Another program (a large import, a backup tool) held the file longer than the
+            # busy timeout: the batch's writers are told to try again, nothing is half done.
+            raise Unavailable(
+                "The comments database is busy (an import may be running); "
+                "nothing was saved, please try again in a minute.",
+                retry_after=60,
+            ) from exc
         except BaseException:
             self._give_back()
             raise
@@ -124,10 +141,13 @@ class _Control:
 class SQLiteStore:
     backend = "sqlite"
 
-    def __init__(self, url: str, write_batch_max: int = 128) -> None:
+    def __init__(
+        self, url: str, write_batch_max: int = 128, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         self.path = path_from_url(url)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_batch_max = write_batch_max
+        self._busy_timeout_ms = busy_timeout_ms
         self._writer = self._start_writer()
         self._local = threading.local()
         self._generation = 0  # bumped when write_alone closes the readers' connections
@@ -136,7 +156,7 @@ class SQLiteStore:
         self._lock = threading.Lock()
 
     def _start_writer(self, take_turns: bool = True) -> GroupCommitWriter[Gateway]:
-        conn = _connect(self.path)
+        conn = _connect(self.path, self._busy_timeout_ms)
         return GroupCommitWriter(
             _Control(conn, _WriteTurn(self.path) if take_turns else None),
             Gateway(conn, DIALECT),
@@ -179,7 +199,7 @@ class SQLiteStore:
             raise sqlite3.ProgrammingError("The store is closed.")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None or self._local.generation != self._generation:
-            conn = _connect(self.path)
+            conn = _connect(self.path, self._busy_timeout_ms)
             self._local.conn = conn
             self._local.generation = self._generation
             with self._lock:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Generic, Protocol, TypeVar
 
+from threadline.domain.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -117,7 +119,10 @@ class GroupCommitWriter(Generic[G]):
                 outcomes.append(self._run_job(job))
             self._control.commit()
         except BaseException as exc:
-            log.exception("group commit of %d writes failed", len(batch))
+            if isinstance(exc, Unavailable):  # told to the writers; not a fault of ours
+                log.warning("group commit of %d writes refused: %s", len(batch), exc)
+            else:
+                log.exception("group commit of %d writes failed", len(batch))
             try:
                 self._control.rollback()
             except Exception:
