@@ -63,3 +63,37 @@ def test_a_lost_deadlock_is_retried_not_reported(two_stores: tuple[Store, Store]
     with first.reading() as db:
         assert db.get_comment(a.id).body == "by first"  # type: ignore[union-attr]
         assert db.get_comment(b.id).body == "by second"  # type: ignore[union-attr]
+
+
+def test_replies_keep_their_parent_together_but_a_change_to_it_waits(
+    two_stores: tuple[Store, Store],
+) -> None:
+    """keep_comment takes a shared row lock: another instance's reply to the same comment
+    does not wait for this batch (no cycle for two batches to deadlock on), while a change to
+    the comment (lock_comment) waits until the batch that keeps it has committed."""
+    first, second = two_stores
+    site = add_site(first)
+    thread = add_thread(first, site)
+    parent = first.write(lambda db: db.insert_comment(new_comment(thread, body="parent")))
+    kept, release = threading.Event(), threading.Event()
+
+    def keep_and_hold(db: Gateway) -> None:
+        db.keep_comment(parent.id)
+        kept.set()
+        assert release.wait(WAIT)
+
+    with ThreadPoolExecutor(2) as pool:
+        holding = pool.submit(first.write, keep_and_hold)
+        assert kept.wait(WAIT)
+        # Another instance keeps it too, at once, while the first batch is still open.
+        also = second.write(lambda db: db.keep_comment(parent.id))
+        assert also is not None and also.id == parent.id
+        changing = pool.submit(
+            second.write,
+            lambda db: db.update_comment_body(parent.id, "edited", "<p>edited</p>", T0),
+        )
+        with pytest.raises(TimeoutError):
+            changing.result(timeout=0.5)  # waits for the first batch's shared lock
+        release.set()
+        holding.result(timeout=WAIT)
+        assert changing.result(timeout=WAIT).body == "edited"

@@ -123,10 +123,11 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
 
     def job(db: Gateway) -> tuple[Comment, Thread]:
         # Two statements for a new discussion's comment, three for a reply: the parent is
-        # locked first (as votes and moderation do), then the thread moves to its next
-        # version, then the comment goes in with that version and its moderation record.
-        # A check that fails rolls the job's savepoint back, the new thread included.
-        parent = db.lock_comment(draft.parent_id) if draft.parent_id is not None else None
+        # kept from changing first (shared: replies to it do not wait for each other), then
+        # the thread moves to its next version, then the comment goes in with that version
+        # and its moderation record. A failed check rolls the job's savepoint back, the new
+        # thread included.
+        parent = db.keep_comment(draft.parent_id) if draft.parent_id is not None else None
         thread = db.open_thread_for_comment(site.id, key, title, url, now, published)
         if draft.parent_id is not None:
             if parent is None or parent.thread_id != thread.id:

@@ -51,6 +51,8 @@ class Dialect:
     # Appended to a SELECT that must lock its rows until the transaction ends. SQLite needs
     # none: its writer holds the database's write lock (BEGIN IMMEDIATE) for the whole batch.
     for_update: str = ""
+    # The same for a row that must only not change: others may hold it too.
+    for_share: str = ""
 
 
 def named_to_pyformat(sql: str) -> str:
@@ -319,6 +321,18 @@ class Gateway(
         """
         row = self._one(
             f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{self._dialect.for_update}",
+            {"id": comment_id},
+        )
+        return _comment(row) if row else None
+
+    def keep_comment(self, comment_id: int) -> Comment | None:
+        """The comment's current state, kept from changing until this write transaction ends;
+        other writers may keep it too. Replies read their parent through here: two replies to
+        one comment never wait for each other (on PostgreSQL, where two instances' batches
+        that each held one parent and wanted the other's deadlocked), while a moderator
+        rejecting or an author deleting it waits, and then the reply sees the change."""
+        row = self._one(
+            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{self._dialect.for_share}",
             {"id": comment_id},
         )
         return _comment(row) if row else None

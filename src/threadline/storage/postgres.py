@@ -22,7 +22,11 @@ from threadline.storage.writer import GroupCommitWriter
 T = TypeVar("T")
 
 DIALECT = Dialect(
-    "postgres", psycopg.errors.IntegrityError, named_to_pyformat, for_update=" FOR UPDATE"
+    "postgres",
+    psycopg.errors.IntegrityError,
+    named_to_pyformat,
+    for_update=" FOR UPDATE",
+    for_share=" FOR SHARE",
 )
 _MIGRATION_LOCK = 0x7468_7264  # any constant shared by all instances: "thrd"
 
