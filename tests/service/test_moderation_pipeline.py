@@ -278,3 +278,30 @@ def test_without_automoderation_comments_still_leave_their_traces_for_later(
     info, _ = _info(ctx, third.id)
     spam = next(s for s in info.signals if s["scorer"] == "spam")
     assert "same text posted 2 time(s)" in spam["reason"]
+
+
+def test_without_automoderation_the_sites_pre_moderation_still_applies(
+    ctx: ServiceContext, site: Site
+) -> None:
+    """Automoderation off means no scoring, not no rules: comments with links, or the first
+    comments of new authors, wait for a moderator when the site says so (docs/moderation.md)."""
+    sites.configure_site(ctx, "demo", changes={"automoderation": "off"})
+    hostile_but_unscored = post(ctx, HOSTILE, name="Loud").comment
+    assert hostile_but_unscored.status is CommentStatus.PUBLISHED  # no engine: no nudge either
+
+    sites.configure_site(ctx, "demo", changes={"premoderate_links": "on"})
+    linked = post(ctx, "Background: https://example.org/report", name="Linker").comment
+    plain = post(ctx, CIVIL, name="Plain").comment
+    assert (linked.status, plain.status) == (CommentStatus.PENDING, CommentStatus.PUBLISHED)
+    info, _ = _info(ctx, linked.id)
+    assert info.decision is None and any("links are pre-moderated" in r for r in info.reasons)
+
+    sites.configure_site(
+        ctx, "demo", changes={"premoderate_links": "off", "premoderate_new_authors": "1"}
+    )
+    newcomer = post(ctx, CIVIL, name="Newcomer").comment
+    regular = post(ctx, CIVIL, name="Plain").comment  # one approved comment already
+    assert newcomer.status is CommentStatus.PENDING
+    assert regular.status is CommentStatus.PUBLISHED
+    info, _ = _info(ctx, newcomer.id)
+    assert any("new authors" in r for r in info.reasons)

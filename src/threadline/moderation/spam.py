@@ -77,6 +77,11 @@ def count_links(text: str) -> int:
     return len(LINK.findall(text))
 
 
+def links_signal(links: int) -> Signal:
+    """The links a comment holds, as the policy reads them (pre-moderation of links)."""
+    return Signal(LINKS, min(1.0, links / 3), f"{links} link(s)." if links else "No links.", links)
+
+
 def without_links(text: str) -> str:
     """The text with every link replaced by the word "http": what the n-gram model reads."""
     return LINK.sub(" http ", text)
@@ -170,12 +175,7 @@ class SpamScorer:
             reason += " (" + "; ".join(details) + ")"
         signals = [
             Signal(SPAM, min(1.0, max(0.0, score)), reason + "."),
-            Signal(
-                LINKS,
-                min(1.0, links / 3),
-                f"{links} link(s)." if links else "No links.",
-                count=links,
-            ),
+            links_signal(links),
         ]
         if behaviour.honeypot:
             signals.append(Signal(HONEYPOT, 1.0, "The hidden honeypot field was filled in."))

@@ -21,9 +21,12 @@ from threadline.moderation import (
     PolicyConfig,
     Premoderation,
     Signal,
+    decide,
     fingerprint,
     should_nudge,
 )
+from threadline.moderation.authors import new_author
+from threadline.moderation.spam import count_links, links_signal
 from threadline.service.context import ServiceContext
 
 VELOCITY_WINDOW = timedelta(minutes=10)
@@ -134,7 +137,14 @@ def surroundings(
         else:
             premoderated = False
         if not scoring:
-            return Surroundings(key, print_, CommentFacts(text=body), ban, premoderated)
+            # Pre-moderation still applies; of the history it needs the approved count only.
+            approved = (
+                db.author_history(site.id, key).approved
+                if site.settings.premoderate_new_authors > 0
+                else None
+            )
+            facts = CommentFacts(text=body, author_approved_comments=approved)
+            return Surroundings(key, print_, facts, ban, premoderated)
         history = db.author_history(site.id, key)
         parent = db.get_comment(parent_id) if parent_id is not None else None
         # Velocity is a rate limit in another form: off with rate limits (bulk loads, tests).
@@ -149,6 +159,11 @@ def surroundings(
     return Surroundings(key, print_, facts, ban, premoderated)
 
 
+def premoderation_signals(facts: CommentFacts) -> list[Signal]:
+    """The two signals pre-moderation reads, computed without the engine."""
+    return [links_signal(count_links(facts.text)), new_author(facts.author_approved_comments)]
+
+
 def assess(
     ctx: ServiceContext, site: Site, around: Surroundings, *, acknowledged_nudge: bool
 ) -> Assessment:
@@ -157,10 +172,10 @@ def assess(
     settings = site.settings
     config = policy_for(settings, around.thread_premoderated, site.word_lists)
     if not settings.automoderation or ctx.scorer is None:
-        held = config.premoderation is Premoderation.ALL
-        reasons = ("Every comment is pre-moderated here.",) if held else ()
-        status = CommentStatus.PENDING if held else CommentStatus.PUBLISHED
-        return Assessment(status, None, reasons, ())
+        # No engine: the site's pre-moderation alone decides (every comment, comments with
+        # links, or new authors' first comments), from signals that need no model.
+        verdict = decide(premoderation_signals(around.facts), config)
+        return Assessment(_STATUS[verdict.decision], None, verdict.reasons, ())
     scored = ctx.scorer.moderate(
         around.facts, config, after_nudge=acknowledged_nudge, site=site.slug
     )
