@@ -68,8 +68,10 @@ def run_cli(
     env: Mapping[str, str],
     database_url: str | None = None,
     timeout: float = CLI_TIMEOUT,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `threadline [--database URL] ARGS…` to completion and return what it printed."""
+    """Run `threadline [--database URL] ARGS…` to completion and return what it printed;
+    `input` is its standard input (e.g. a password for `--password-stdin`), else none."""
     argv = [threadline_executable()]
     if database_url is not None:
         argv += ["--database", database_url]
@@ -79,7 +81,7 @@ def run_cli(
         capture_output=True,
         text=True,
         timeout=timeout,
-        stdin=subprocess.DEVNULL,
+        **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}),
         check=False,
     )
 

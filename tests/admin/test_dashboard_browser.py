@@ -4,7 +4,6 @@ errors. Skipped locally (failed in CI) without Chromium/Playwright, like tests/b
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import httpx2
 import pytest
 
 from tests.browser import support
-from tests.live_server import LiveServer, cli_environ, run_cli, threadline_executable
+from tests.live_server import LiveServer, cli_environ, run_cli
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,24 +25,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url = live.database_url
     configured = run_cli(["site", "configure", "demo", "--set", "premoderation=on"], env, url)
     assert configured.returncode == 0, configured.stderr
-    created = subprocess.run(
-        [
-            threadline_executable(),
-            "--database",
-            str(url),
-            "user",
-            "create-admin",
-            "desk@example.com",
-            "--name",
-            "Desk",
-            "--password-stdin",
-        ],
+    created = run_cli(
+        ["user", "create-admin", "desk@example.com", "--name", "Desk", "--password-stdin"],
+        env,
+        url,
         input=PASSWORD + "\n",
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert created.returncode == 0, created.stderr
     yield live

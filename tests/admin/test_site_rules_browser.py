@@ -5,7 +5,6 @@ Skipped locally (failed in CI) without Chromium/Playwright, like tests/browser/.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ import httpx2
 import pytest
 
 from tests.browser import support
-from tests.live_server import LiveServer, cli_environ, threadline_executable
+from tests.live_server import LiveServer, cli_environ, run_cli
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -28,24 +27,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("site-rules")
     live = support.start_server(tmp)
     env = cli_environ(THREADLINE_DATA_DIR=str(tmp / "data"), THREADLINE_SECRET_KEY="s")
-    created = subprocess.run(
-        [
-            threadline_executable(),
-            "--database",
-            str(live.database_url),
-            "user",
-            "create-admin",
-            "desk@example.com",
-            "--name",
-            "Desk",
-            "--password-stdin",
-        ],
+    created = run_cli(
+        ["user", "create-admin", "desk@example.com", "--name", "Desk", "--password-stdin"],
+        env,
+        live.database_url,
         input=PASSWORD + "\n",
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert created.returncode == 0, created.stderr
     yield live

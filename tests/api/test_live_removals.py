@@ -9,7 +9,6 @@ Streams are read with the raw-socket client of tests/live/sse.py: every wait is 
 from __future__ import annotations
 
 import itertools
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ from tests.live.servers import (
     post_comment,
 )
 from tests.live.sse import SSEClient
-from tests.live_server import LiveServer, threadline_executable
+from tests.live_server import LiveServer, run_cli
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
@@ -33,18 +32,11 @@ _keys = itertools.count(1)
 
 
 def _create_admin(url: str, env: dict[str, str]) -> None:
-    created = subprocess.run(
-        [
-            threadline_executable(),
-            *("--database", url, "user", "create-admin", "desk@example.com"),
-            *("--name", "Desk", "--password-stdin"),
-        ],
+    created = run_cli(
+        ["user", "create-admin", "desk@example.com", "--name", "Desk", "--password-stdin"],
+        env,
+        url,
         input=PASSWORD + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert created.returncode == 0, created.stderr
 

@@ -4,7 +4,6 @@ across reloads until a moderator decides — then it shows like any other, or is
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from tests.browser.support import (
     start_server,
     wait_loaded,
 )
-from tests.live_server import LiveServer, cli_environ, threadline_executable
+from tests.live_server import LiveServer, cli_environ, run_cli
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
@@ -30,15 +29,7 @@ REPORTER = "reporter@example.com"
 
 def _cli(server: LiveServer, tmp: Path, *args: str) -> None:
     env = cli_environ(THREADLINE_DATA_DIR=str(tmp / "data"), THREADLINE_SECRET_KEY="s")
-    done = subprocess.run(
-        [threadline_executable(), "--database", str(server.database_url), *args],
-        input=PASSWORD + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(args, env, server.database_url, input=PASSWORD + "\n")
     assert done.returncode == 0, done.stderr
 
 
