@@ -138,9 +138,10 @@ def surroundings(
             premoderated = False
         if not scoring:
             # Pre-moderation still applies; of the history it needs the approved count only.
+            mode = policy_for(site.settings, premoderated).premoderation
             approved = (
                 db.author_history(site.id, key).approved
-                if site.settings.premoderate_new_authors > 0
+                if mode is Premoderation.NEW_AUTHORS
                 else None
             )
             facts = CommentFacts(text=body, author_approved_comments=approved)

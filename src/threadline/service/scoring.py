@@ -96,9 +96,9 @@ class CommentScorer:
     def _batcher(self) -> ModerationBatcher:
         with self._lock:
             if self._batching is None:
-                local = self.moderator if not self._processes else self._moderator
+                # The batcher loads the engine itself where it scores (here, or in workers).
                 self._batching = ModerationBatcher(
-                    local, processes=self._processes, load_in_worker=self._load
+                    self._moderator, processes=self._processes, load_in_worker=self._load
                 )
             return self._batching
 

@@ -319,11 +319,7 @@ class Gateway(
         voter's vote?) read it through here: another instance's writer changing the same
         comment waits, then sees the committed result, instead of both acting on a stale read.
         """
-        row = self._one(
-            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{self._dialect.for_update}",
-            {"id": comment_id},
-        )
-        return _comment(row) if row else None
+        return self._comment_locked(comment_id, self._dialect.for_update)
 
     def keep_comment(self, comment_id: int) -> Comment | None:
         """The comment's current state, kept from changing until this write transaction ends;
@@ -331,9 +327,11 @@ class Gateway(
         one comment never wait for each other (on PostgreSQL, where two instances' batches
         that each held one parent and wanted the other's deadlocked), while a moderator
         rejecting or an author deleting it waits, and then the reply sees the change."""
+        return self._comment_locked(comment_id, self._dialect.for_share)
+
+    def _comment_locked(self, comment_id: int, lock: str) -> Comment | None:
         row = self._one(
-            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{self._dialect.for_share}",
-            {"id": comment_id},
+            f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{lock}", {"id": comment_id}
         )
         return _comment(row) if row else None
 
