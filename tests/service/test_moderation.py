@@ -7,36 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.service.conftest import CLIENT, VOTER, post
-from threadline.auth.passwords import fast_passwords
+from tests.service.conftest import CLIENT, PASSWORD, VOTER, post
 from threadline.domain.errors import AuthRequired, Conflict, Forbidden, InvalidInput, NotFound
 from threadline.domain.events import CommentModerated, ThreadChanged
-from threadline.domain.models import CommentStatus, Site, SiteSettings
-from threadline.domain.moderation import Actor, Grant, Queue, Role
+from threadline.domain.models import CommentStatus, SiteSettings
+from threadline.domain.moderation import Actor, Queue
 from threadline.service import accounts, flags, moderation
 from threadline.service.context import ServiceContext
 from threadline.service.moderation import QueueFilter
-from threadline.service.sites import add_site
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def people(ctx: ServiceContext, site: Site) -> dict[str, Actor]:
-    ctx.passwords = fast_passwords()
-    other = add_site(ctx, "other", "Other News")
-    return {
-        "admin": accounts.create_admin(ctx, "boss@example.com", "Boss", PASSWORD),
-        "mod": accounts.create_user(
-            ctx, "mod@example.com", "Mo", PASSWORD, (Grant(Role.MODERATOR, site.id),)
-        ),
-        "other_mod": accounts.create_user(
-            ctx, "om@example.com", "Om", PASSWORD, (Grant(Role.MODERATOR, other.id),)
-        ),
-        "staff": accounts.create_user(
-            ctx, "staff@example.com", "Sta", PASSWORD, (Grant(Role.STAFF, site.id),)
-        ),
-    }
 
 
 def _events(ctx: ServiceContext) -> list[Any]:

@@ -11,35 +11,14 @@ import pytest
 from tests.conftest import Clock
 from tests.service.conftest import post
 from threadline.app import build_context, open_store
-from threadline.auth.passwords import fast_passwords
 from threadline.config import Settings
 from threadline.domain.errors import AuthRequired, Conflict, Forbidden, InvalidInput, NotFound
 from threadline.domain.models import CommentStatus, Site
-from threadline.domain.moderation import Actor, Grant, Role
-from threadline.service import accounts, moderation, site_rules
+from threadline.domain.moderation import Actor
+from threadline.service import moderation, site_rules
 from threadline.service.context import ServiceContext
 from threadline.service.site_rules import SettingsInvalid
 from threadline.service.sites import add_site, get_site
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def people(ctx: ServiceContext, site: Site) -> dict[str, Actor]:
-    ctx.passwords = fast_passwords()
-    other = add_site(ctx, "other", "Other News")
-    return {
-        "admin": accounts.create_admin(ctx, "boss@example.com", "Boss", PASSWORD),
-        "mod": accounts.create_user(
-            ctx, "mod@example.com", "Mo", PASSWORD, (Grant(Role.MODERATOR, site.id),)
-        ),
-        "other_mod": accounts.create_user(
-            ctx, "om@example.com", "Om", PASSWORD, (Grant(Role.MODERATOR, other.id),)
-        ),
-        "staff": accounts.create_user(
-            ctx, "staff@example.com", "Sta", PASSWORD, (Grant(Role.STAFF, site.id),)
-        ),
-    }
 
 
 def _entries(ctx: ServiceContext, actor: Actor, action: str) -> list[tuple[object, ...]]:
