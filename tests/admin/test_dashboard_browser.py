@@ -69,7 +69,9 @@ def test_keyboard_only_queue_work(server: LiveServer, tmp_path: Path) -> None:
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(server.url("/admin/login"))
-            page.keyboard.type("desk@example.com")  # the email field has autofocus
+            # The email field has autofocus; typing before Chromium has applied it loses keys.
+            support.expect(page.locator("input[name=email]")).to_be_focused()
+            page.keyboard.type("desk@example.com")
             page.keyboard.press("Tab")
             page.keyboard.type(PASSWORD)
             page.keyboard.press("Enter")
