@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from threadline.moderation.authors import new_author, reader_flags
+from threadline.moderation.authors import APPROVED_COUNTED, new_author, reader_flags
 
 
 def test_new_author() -> None:
@@ -10,6 +10,11 @@ def test_new_author() -> None:
     known = new_author(4)
     assert known.score == 0.0 and known.count == 4
     assert new_author(1).reason == "The author has 1 approved comment."
+    assert new_author(APPROVED_COUNTED - 1).reason == "The author has 99 approved comments."
+    # Counting stops at APPROVED_COUNTED: the reason says no more than it knows.
+    many = new_author(APPROVED_COUNTED)
+    assert many.reason == "The author has 100 or more approved comments."
+    assert many.count == APPROVED_COUNTED and many.score == 0.0
 
 
 def test_reader_flags() -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from threadline.domain.errors import AlreadyExists
-from threadline.domain.models import CommentStatus
+from threadline.domain.models import CommentStatus, Thread
 from threadline.domain.moderation import FlagReason, Grant, Queue, Role
 from threadline.storage.base import Store
 
-from .helpers import T0, add_comment, add_site, add_thread
+from .helpers import T0, add_comment, add_site, add_thread, new_comment
 
 
 def test_users_grants_and_sessions(store: Store) -> None:
@@ -134,3 +135,28 @@ def test_a_threads_premoderation_by_id_and_by_key(store: Store) -> None:
         assert db.thread_premoderated_by_key(site.id, "story")
         assert not db.thread_premoderated_by_key(other.id, "story")
         assert not db.thread_premoderated_by_key(site.id, "not-started-yet")
+
+
+def test_approved_comments_are_counted_per_site_up_to_a_limit(store: Store) -> None:
+    site, other = add_site(store), add_site(store, "other")
+    here, there = add_thread(store, site, "story"), add_thread(store, other, "story")
+
+    def write(thread: Thread, status: CommentStatus, key: str = "prolific") -> None:
+        new = replace(new_comment(thread, status=status), author_key=key)
+        store.write(lambda db: db.insert_comment(new))
+
+    for _ in range(5):
+        write(here, CommentStatus.PUBLISHED)
+    for status in (CommentStatus.REJECTED, CommentStatus.PENDING, CommentStatus.DELETED):
+        write(here, status)
+    for _ in range(3):
+        write(there, CommentStatus.PUBLISHED)
+    write(here, CommentStatus.PUBLISHED, key="someone-else")
+    with store.reading() as db:
+        assert db.approved_comments(site.id, "prolific", 100) == 5
+        assert db.approved_comments(site.id, "prolific", 3) == 3  # no need to count further
+        assert db.approved_comments(site.id, "prolific", 0) == 0
+        assert db.approved_comments(other.id, "prolific", 100) == 3
+        assert db.approved_comments(site.id, "nobody", 100) == 0
+        history = db.author_history(site.id, "prolific")  # the full history still counts all
+    assert (history.approved, history.rejected, history.pending) == (5, 1, 1)

@@ -3,10 +3,13 @@ else has the database open, and is still all or nothing — on an error, and on 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +153,56 @@ def test_a_crash_in_the_middle_rolls_back(store: SQLiteStore, url: str, tmp_path
         assert db._one("PRAGMA integrity_check")[0] == "ok"  # type: ignore[index]
     assert _file_mode(url) == "wal"
     again.close()
+
+
+def test_a_store_opened_during_an_import_waits_for_it_and_says_so(
+    store: SQLiteStore, url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server started while an import has the file to itself waits for the import (told
+    why) instead of giving up after SQLite's busy timeout with "database is locked"."""
+    site = add_site(store)
+    importing, release = threading.Event(), threading.Event()
+    modes: list[str] = []
+
+    def job(db: Gateway) -> None:
+        modes.append(_mode(db))
+        _add_threads(db, site.id, 3)
+        importing.set()
+        assert release.wait(10)
+
+    importer = threading.Thread(target=store.write_alone, args=(job,))
+    importer.start()
+    assert importing.wait(10)
+    opened: list[SQLiteStore] = []
+    # A busy timeout far shorter than the import: only waiting at the fence gets it through.
+    opener = threading.Thread(target=lambda: opened.append(SQLiteStore(url, busy_timeout_ms=100)))
+    with caplog.at_level(logging.WARNING, logger="threadline.storage.sqlite"):
+        opener.start()
+        deadline = time.monotonic() + 10
+        while "An import is writing" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "An import is writing" in caplog.text
+        time.sleep(0.3)  # three busy timeouts: SQLite alone would have refused by now
+        release.set()
+        importer.join(10)
+        opener.join(10)
+    assert modes == ["truncate"]
+    assert "The import has finished" in caplog.text
+    assert len(opened) == 1
+    assert _threads(opened[0]) == ["k00000", "k00001", "k00002"]
+    opened[0].close()
+    store.close()
+
+
+def test_an_import_beside_an_open_store_goes_through_the_wal(store: SQLiteStore, url: str) -> None:
+    """Another store on the file (a server) holds the fence: the import does not try to take
+    the file for itself, and the server keeps reading and writing afterwards."""
+    site = add_site(store)
+    server = SQLiteStore(url)
+    assert store.write_alone(lambda db: _mode(db)) == "wal"
+    add_thread(server, site, "after")
+    assert _threads(server) == ["after"]
+    server.close()
+    # Once the server is gone, the next import has the file to itself again.
+    assert store.write_alone(lambda db: _mode(db)) == "truncate"
+    store.close()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from threadline.moderation.signals import FLAGS, NEW_AUTHOR, Signal
 
+# An author's approved comments are counted up to this many (or up to the site's "first N
+# comments" when that is more): the checks of a new comment need no more.
+APPROVED_COUNTED = 100
+
 
 def new_author(approved_comments: int | None) -> Signal:
     """From the number of the author's earlier approved comments (None = unknown author).
@@ -13,12 +17,11 @@ def new_author(approved_comments: int | None) -> Signal:
     if approved_comments is None or approved_comments <= 0:
         return Signal(NEW_AUTHOR, 1.0, "First comment by this author.", count=0)
     n = approved_comments
-    return Signal(
-        NEW_AUTHOR,
-        0.0,
-        f"The author has {n} approved comment{'s' if n != 1 else ''}.",
-        count=n,
-    )
+    if n >= APPROVED_COUNTED:
+        reason = f"The author has {APPROVED_COUNTED} or more approved comments."
+    else:
+        reason = f"The author has {n} approved comment{'s' if n != 1 else ''}."
+    return Signal(NEW_AUTHOR, 0.0, reason, count=n)
 
 
 def reader_flags(flags: int, hold_at: int) -> Signal:

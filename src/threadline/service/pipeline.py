@@ -25,7 +25,7 @@ from threadline.moderation import (
     fingerprint,
     should_nudge,
 )
-from threadline.moderation.authors import new_author
+from threadline.moderation.authors import APPROVED_COUNTED, new_author
 from threadline.moderation.spam import count_links, links_signal
 from threadline.service.context import ServiceContext
 
@@ -128,6 +128,7 @@ def surroundings(
     # engine alone; without it (automoderation off) they are not read.
     scoring = site.settings.automoderation and ctx.scorer is not None
     substantial = len(body.split()) >= MIN_DUPLICATE_WORDS
+    counted = max(APPROVED_COUNTED, site.settings.premoderate_new_authors)
     with ctx.store.reading() as db:
         ban = db.active_ban(site.id, key, now)
         if thread_id is not None:
@@ -140,13 +141,13 @@ def surroundings(
             # Pre-moderation still applies; of the history it needs the approved count only.
             mode = policy_for(site.settings, premoderated).premoderation
             approved = (
-                db.author_history(site.id, key).approved
+                db.approved_comments(site.id, key, counted)
                 if mode is Premoderation.NEW_AUTHORS
                 else None
             )
             facts = CommentFacts(text=body, author_approved_comments=approved)
             return Surroundings(key, print_, facts, ban, premoderated)
-        history = db.author_history(site.id, key)
+        approved = db.approved_comments(site.id, key, counted)
         parent = db.get_comment(parent_id) if parent_id is not None else None
         # Velocity is a rate limit in another form: off with rate limits (bulk loads, tests).
         recent = db.recent_comments(key, ip, now - VELOCITY_WINDOW) if ctx.limiter.enabled else 0
@@ -154,7 +155,7 @@ def surroundings(
     facts = CommentFacts(
         text=body,
         parent_text=parent.body if parent is not None and parent.body else None,
-        author_approved_comments=history.approved,
+        author_approved_comments=approved,
         behaviour=Behaviour(recent_comments=recent, duplicates=duplicates),
     )
     return Surroundings(key, print_, facts, ban, premoderated)

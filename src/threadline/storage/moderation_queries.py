@@ -152,6 +152,22 @@ class ModerationQueries(Queries):
             from_us(row["first_seen"]),
         )
 
+    def approved_comments(self, site_id: int, author_key: str, at_most: int) -> int:
+        """How many of the author's comments on the site are published, counted up to
+        `at_most`: a new comment's checks need no more, and a prolific author's thousands
+        are not walked on every post."""
+        row = self._one(
+            """
+            SELECT COUNT(*) AS n FROM (
+                SELECT 1 FROM comments c JOIN threads t ON t.id = c.thread_id
+                WHERE c.author_key = :key AND c.status = 'published' AND t.site_id = :site
+                LIMIT :at_most
+            ) AS found
+            """,
+            {"key": author_key, "site": site_id, "at_most": max(0, at_most)},
+        )
+        return int(row["n"]) if row else 0
+
     def recent_comments(self, author_key: str, ip: str | None, since: datetime) -> int:
         """Posting velocity: comments since a moment by this author, or from this address,
         whichever is more (two indexed counts)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -29,6 +30,8 @@ def path_from_url(url: str) -> Path:
         raise ValueError(f"not an SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
     return Path(url[len("sqlite:///") :])
 
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another program's lock
 
@@ -77,6 +80,47 @@ class _WriteTurn:
     def close(self) -> None:
         self.give_back()
         os.close(self._fd)
+
+
+class _ImportFence:
+    """`<db>-import.lock`: every store holds it shared for as long as it is open; a bulk import
+    that would have the file to itself (`write_alone`) holds it exclusively, and only if it
+    gets it at once. So an import sees a running server and goes through the WAL, and a
+    server (or any command) started during such an import waits for it here, saying so,
+    instead of giving up after SQLite's busy timeout with "database is locked"."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd = os.open(f"{path}-import.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def share(self) -> None:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning(
+                "An import is writing %s with the database to itself; waiting until it "
+                "has finished (the import's own progress shows how far it is).",
+                self._path,
+            )
+            started = time.monotonic()
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+            waited = time.monotonic() - started
+            log.warning("The import has finished after %.0f s more; going on.", waited)
+
+    def take_alone(self) -> bool:
+        """The whole file for a bulk import, if no other store has it open right now."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            # Turning a shared lock into an exclusive one may let go of it first.
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+            return False
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # the lock goes with the descriptor
+            self._fd = -1
 
 
 class _Control:
@@ -148,6 +192,8 @@ class SQLiteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_batch_max = write_batch_max
         self._busy_timeout_ms = busy_timeout_ms
+        self._fence = _ImportFence(self.path)
+        self._fence.share()  # before any connection: an import may have the file to itself
         self._writer = self._start_writer()
         self._local = threading.local()
         self._generation = 0  # bumped when write_alone closes the readers' connections
@@ -218,7 +264,8 @@ class SQLiteStore:
         line (nothing else may use this store meanwhile).
 
         When no other connection has the database open (this store's readers are closed
-        first; another process's connection makes the switch fail), the transaction runs in
+        first; another store holds the import fence, another program's connection makes the
+        switch fail), the transaction runs in
         rollback-journal mode (TRUNCATE, synchronous=FULL) under an exclusive lock: pages
         the import appends to the file are written once, instead of once to the WAL and
         again by the checkpoint; only pages that existed before are journaled, so a crash
@@ -231,12 +278,15 @@ class SQLiteStore:
             self._readers.clear()
             self._generation += 1
         self._writer.close()  # its connection too: the switch needs the only one
+        to_itself = self._fence.take_alone()  # no other store (server, command) has it open
         try:
             conn = _connect(self.path)
-            try:
-                mode = conn.execute("PRAGMA journal_mode = TRUNCATE").fetchone()[0]
-            except sqlite3.OperationalError:  # locked: another connection is open
-                mode = "wal"
+            mode = "wal"
+            if to_itself:
+                # Another program's connection (one that knows nothing of the fence) still
+                # makes the switch fail.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    mode = conn.execute("PRAGMA journal_mode = TRUNCATE").fetchone()[0]
             if mode != "truncate":
                 conn.close()
                 # Outside the servers' turns: a server's writer waiting behind an import of
@@ -263,6 +313,8 @@ class SQLiteStore:
                 conn.close()
             return result
         finally:
+            if to_itself:
+                self._fence.share()
             self._writer = self._start_writer()
 
     def close(self) -> None:
@@ -272,3 +324,4 @@ class SQLiteStore:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+        self._fence.close()
