@@ -66,6 +66,7 @@ def test_post_returns_the_rendered_comment_and_an_edit_token(client: TestClient)
         "status": "published",
         "featured": False,
         "staff": False,
+        "version": 1,  # the thread's first change
     }
     assert _when(comment["created_at"]) == T0
     # The email is kept for the site's staff, never shown to readers.
@@ -309,3 +310,26 @@ def test_edit_and_vote_responses_report_the_real_reply_count(client: TestClient)
     assert page_json(client)["comments"][0]["reply_count"] == 1
     assert voted.json()["comment"]["reply_count"] == 1
     assert edited.json()["comment"]["reply_count"] == 1
+
+
+def test_every_change_to_a_comment_gives_it_a_higher_version(client: TestClient) -> None:
+    """`version` orders copies of a comment (a page, a live event, a write's answer): each
+    edit or vote answers with a higher one, and every later read agrees with it."""
+    posted = post(client, "first words")
+    cid, token = posted["comment"]["id"], posted["edit_token"]
+    created = posted["comment"]["version"]
+    voted = client.post(comment_url(cid, "/vote"), json={"value": 1, "voter": "w" * 16})
+    assert voted.status_code == 200
+    after_vote = voted.json()["comment"]["version"]
+    edited = client.patch(comment_url(cid), json={"body": "better"}, headers=bearer(token))
+    assert edited.status_code == 200
+    after_edit = edited.json()["comment"]["version"]
+    assert created < after_vote < after_edit
+    other = post(client, "another comment")["comment"]
+    assert other["version"] > after_edit  # one sequence per thread
+    assert page_json(client)["comments"][0]["version"] == after_edit
+    alone = client.get(comment_url(cid)).json()["comment"]
+    assert alone["version"] == after_edit
+    # A vote that changes nothing is still a write: it never answers with an older version.
+    again = client.post(comment_url(cid, "/vote"), json={"value": 1, "voter": "w" * 16})
+    assert again.json()["comment"]["version"] > other["version"]

@@ -120,6 +120,8 @@ def test_replies_edits_votes_and_deletions_arrive_in_order(
         while reader_has_more(latest, reply_id, root_id):
             event = reader.next_event()
             ids.append(int(event.id or 0))
+            if event.event == "comment":  # the copy is as new as the change that sent it
+                assert event.json()["version"] == int(event.id or 0)
             latest[event.json()["id"]] = (event.event or "", event.json())
         assert ids == sorted(ids) and ids[-1] == 5
         assert latest[reply_id] == ("deleted", {"id": reply_id})

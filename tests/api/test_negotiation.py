@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from threadline.api.negotiation import accepts_gzip, not_modified
+from threadline.api.negotiation import accepts_gzip, not_modified, preferred_languages
 
 ETAG = 'W/"7-42"'
 
@@ -50,3 +50,15 @@ def test_not_modified(header: str | None, expected: bool) -> None:
 )
 def test_accepts_gzip(header: str | None, expected: bool) -> None:
     assert accepts_gzip(header) is expected
+
+
+def test_preferred_languages_by_weight_then_order() -> None:
+    assert preferred_languages("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5") == [
+        "fr-CH",
+        "fr",
+        "en",
+        "de",
+    ]
+    assert preferred_languages("en;q=0.2, de") == ["de", "en"]
+    assert preferred_languages("de;q=0, fr;q=oops, it") == ["it"]  # refused and unreadable
+    assert preferred_languages(None) == [] and preferred_languages(" , ;q=1") == []

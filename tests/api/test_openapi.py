@@ -149,6 +149,18 @@ def test_path_parameters_and_edit_token_security_are_documented() -> None:
     assert params == {"site": True, "key": True, "sort": False, "limit": False, "cursor": False}
 
 
+def test_every_path_parameter_is_declared() -> None:
+    """Each {name} in a path is a required path parameter of each of its operations."""
+    for path, methods in openapi_document()["paths"].items():
+        named = set(re.findall(r"\{(\w+)\}", path))
+        for method, op in methods.items():
+            declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert declared == named, (method, path)
+            assert all(p["required"] for p in op.get("parameters", []) if p["in"] == "path")
+    export = operation("get", "/api/v1/mod/sites/{site}/export")
+    assert [p["schema"]["type"] for p in export["parameters"] if p["in"] == "path"] == ["string"]
+
+
 def _request_schema(method: str, path: str) -> dict[str, Any]:
     body: dict[str, Any] = operation(method, path)["requestBody"]["content"]["application/json"]
     return body
@@ -272,6 +284,7 @@ def test_validation_catches_undocumented_fields() -> None:
         "status": "published",
         "featured": False,
         "staff": False,
+        "version": 1,
     }
     validate_schema("CommentOnlyOut", {"comment": comment})
     with pytest.raises(jsonschema.ValidationError):

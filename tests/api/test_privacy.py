@@ -5,9 +5,10 @@ expiry, the wrong site, no account enumeration, a mail server that is down."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from starlette.testclient import TestClient
@@ -129,8 +130,12 @@ def _path(link: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
+def _query(link: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+
+
 def _token(link: str) -> str:
-    return link.split("token=", 1)[1]
+    return _query(link)["token"]
 
 
 def test_emailed_link_downloads_once(mail_client: TestClient, smtp_inbox: Inbox) -> None:
@@ -288,3 +293,194 @@ def test_requests_are_rate_limited_per_network(make_client: Callable[..., TestCl
         for i in range(6)
     ]
     assert answers == [202] * 5 + [429]
+
+
+# -- in the reader's language ---------------------------------------------------------------
+
+
+def _ask_in(client: TestClient, lang: object = None, **headers: str) -> None:
+    body = {"site": "demo", "email": EMAIL} | ({} if lang is None else {"lang": lang})
+    validate_schema("PrivacyRequestIn", body)
+    response = client.post(REQUESTS, json=body, headers=headers)
+    assert_documented("POST", REQUESTS, response)
+    assert response.status_code == 202, response.text
+
+
+def _html_lang(page_text: str) -> str:
+    found = re.search(r'<html lang="([a-z]+)"', page_text)
+    assert found, page_text
+    return found.group(1)
+
+
+WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "subject": "Your data on Demo News",
+        "mail": ["someone (we hope you) asked", "It works once, for 60 minutes:", "ignore this"],
+        "page": ["Download my data (JSON)", "Erase my data</button>", "It works <b>once</b>"],
+        "unconfirmed": "Tick the box to confirm the erasure",
+        "erased": "1 comment(s) on this site no longer carry anything about you.",
+        "used": "This link has been used already",
+    },
+    "de": {
+        "subject": "Ihre Daten bei Demo News",
+        "mail": [
+            "jemand (hoffentlich Sie) hat die Daten angefordert",
+            "Er funktioniert ein einziges Mal, 60 Minuten lang:",
+            "ignorieren Sie diese Nachricht",
+            "-- Threadline, der Diskussionsdienst von Demo News",
+        ],
+        "page": [
+            "Meine Daten herunterladen (JSON)",
+            "Meine Daten löschen</button>",
+            "Er funktioniert <b>ein einziges Mal</b>",
+        ],
+        "unconfirmed": "Setzen Sie das Häkchen",
+        "erased": "1 Kommentar(e) auf dieser Website enthalten nichts mehr über Sie.",
+        "used": "Dieser Link wurde bereits verwendet",
+    },
+    "fr": {
+        "subject": "Vos données sur Demo News",
+        "mail": [
+            "quelqu’un (vous, nous l’espérons) a demandé les données",
+            "Il ne fonctionne qu’une fois, pendant 60 minutes :",
+            "ignorez ce message",
+            "-- Threadline, le service de discussion de Demo News",
+        ],
+        "page": [
+            "Télécharger mes données (JSON)",
+            "Effacer mes données</button>",
+            "Il fonctionne <b>une seule fois</b>",
+        ],
+        "unconfirmed": "Cochez la case pour confirmer",
+        "erased": "1 commentaire(s) sur ce site ne portent plus rien sur vous.",
+        "used": "Ce lien a déjà été utilisé",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [("de", "de"), ("fr-CH", "fr"), ("en-GB", "en"), ("es", "en"), ("x-klingon", "en")],
+)
+def test_the_mail_and_its_page_speak_the_readers_language(
+    mail_client: TestClient, smtp_inbox: Inbox, tag: str, language: str
+) -> None:
+    words = WORDS[language]
+    app_clock(mail_client)
+    _post_theirs(mail_client, "Mine")
+    # The request's own Accept-Language does not count when the widget names a language.
+    _ask_in(mail_client, tag, **{"Accept-Language": "fr" if language != "fr" else "de"})
+    [message] = smtp_inbox.wait(1)
+    assert message["Subject"] == words["subject"]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for phrase in words["mail"]:
+        assert phrase in text, text
+    link = smtp_inbox.last_link()
+    assert _query(link)["lang"] == language  # the supported language, not the tag as given
+
+    page = mail_client.get(_path(link))
+    assert page.status_code == 200
+    assert _html_lang(page.text) == language
+    assert page.headers["content-language"] == language
+    for phrase in words["page"]:
+        assert phrase in page.text, page.text
+    assert f'<input type="hidden" name="lang" value="{language}">' in page.text
+
+    # The form's answers follow the page's language (the form sends it along).
+    form = {"token": _token(link), "action": "erase", "lang": language}
+    unconfirmed = mail_client.post("/privacy", data=form)
+    assert unconfirmed.status_code == 400 and _html_lang(unconfirmed.text) == language
+    assert words["unconfirmed"] in unconfirmed.text
+    done = mail_client.post("/privacy", data=form | {"confirm": "1"})
+    assert done.status_code == 200 and _html_lang(done.text) == language
+    assert words["erased"] in done.text
+
+    spent = mail_client.get(_path(link))
+    assert spent.status_code == 403 and _html_lang(spent.text) == language
+    assert words["used"] in spent.text
+
+
+def test_without_lang_the_requests_accept_language_decides(
+    mail_client: TestClient, smtp_inbox: Inbox
+) -> None:
+    _post_theirs(mail_client)
+    _ask_in(mail_client, **{"Accept-Language": "es-ES, fr;q=0.5, de;q=0.9, *;q=0.1"})
+    _ask_in(mail_client, "", **{"Accept-Language": "it, fr-BE;q=0.8"})  # empty: not given
+    _ask_in(mail_client)  # neither: English
+    messages = smtp_inbox.wait(3)
+    assert sorted(m["Subject"] for m in messages) == sorted(
+        ["Ihre Daten bei Demo News", "Vos données sur Demo News", "Your data on Demo News"]
+    )
+    links = [m.get_body(("plain",)).get_content() for m in messages]  # type: ignore[union-attr]
+    assert sorted(re.findall(r"&lang=(\w+)", "\n".join(links))) == ["de", "en", "fr"]
+
+
+def test_a_lang_that_is_no_language_is_english_and_a_too_long_one_refused(
+    mail_client: TestClient, smtp_inbox: Inbox
+) -> None:
+    _post_theirs(mail_client)
+    for garbage in ("<script>", "de\x00", "-", "   "):
+        _ask_in(mail_client, garbage)
+    messages = smtp_inbox.wait(4)
+    assert [m["Subject"] for m in messages] == ["Your data on Demo News"] * 4
+
+    too_long = "de-" + "x" * 33  # 36 characters; a language tag has at most 35
+    for lang in (too_long, 5, ["de"]):
+        refused = mail_client.post(REQUESTS, json={"site": "demo", "email": EMAIL, "lang": lang})
+        assert_documented("POST", REQUESTS, refused)
+        error = assert_error(refused, 422, "invalid_input")
+        assert "$.lang" in error["message"]
+    assert smtp_inbox.wait(5, timeout=0.5) == messages  # nothing more was sent
+
+
+def test_the_page_without_lang_follows_accept_language(
+    mail_client: TestClient, smtp_inbox: Inbox
+) -> None:
+    _post_theirs(mail_client)
+    _ask_in(mail_client, "de")
+    smtp_inbox.wait(1)
+    link = smtp_inbox.last_link()
+    bare = f"/privacy?token={_token(link)}"  # as if the mail program dropped the language
+
+    def shown(path: str, accept: str | None = None) -> str:
+        page = mail_client.get(path, headers={"Accept-Language": accept} if accept else {})
+        assert page.status_code == 200
+        assert page.headers["vary"] == "Accept-Language"
+        return _html_lang(page.text)
+
+    assert shown(bare) == "en"
+    assert shown(bare, "fr-CH, fr;q=0.9, en;q=0.8") == "fr"
+    assert shown(bare, "es, de;q=0.2, fr;q=0.1") == "de"
+    assert shown(bare, "fr;q=0, it") == "en"  # refused, then unsupported
+    assert shown(bare, "q=;;,,") == "en"
+    assert shown(_path(link), "fr") == "de"  # the link's own language wins
+    assert shown(f"{bare}&lang=x-klingon", "fr") == "en"  # named, but not ours: English
+    page = mail_client.get(bare, headers={"Accept-Language": "fr"})
+    assert "Télécharger mes données (JSON)" in page.text
+    assert '<input type="hidden" name="lang" value="fr">' in page.text
+
+
+def test_the_error_page_speaks_the_links_language(
+    mail_client: TestClient, smtp_inbox: Inbox
+) -> None:
+    clock = app_clock(mail_client)
+    _post_theirs(mail_client)
+    _ask_in(mail_client, "fr")
+    smtp_inbox.wait(1)
+    link = smtp_inbox.last_link()
+    clock.advance(minutes=61)
+    expired = mail_client.get(_path(link))
+    assert expired.status_code == 403 and _html_lang(expired.text) == "fr"
+    assert "<title>Ce lien ne peut pas être utilisé</title>" in expired.text
+    assert "Ce lien a expiré ; demandez-en un nouveau." in expired.text
+    form = {"token": _token(link), "action": "export", "lang": "fr"}
+    refused = mail_client.post("/privacy", data=form)
+    assert refused.status_code == 403 and "Ce lien a expiré" in refused.text
+
+    invalid = mail_client.get("/privacy?token=nonsense&lang=de")
+    assert invalid.status_code == 403 and _html_lang(invalid.text) == "de"
+    assert "Dieser Link ist ungültig" in invalid.text
+    by_browser = mail_client.get("/privacy?token=nonsense", headers={"Accept-Language": "de"})
+    assert "Dieser Link kann nicht verwendet werden" in by_browser.text
+    english = mail_client.get("/privacy?token=nonsense")
+    assert _html_lang(english.text) == "en" and "This link is not valid" in english.text

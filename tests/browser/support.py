@@ -417,3 +417,8 @@ def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int =
             return presses
         path.append(focused(page))
     raise AssertionError(f"{key} never reached the target; focus went: {' → '.join(path)}")
+
+
+def score_is(value: int) -> re.Pattern[str]:
+    """The score's text: a visually hidden "Score: " label, then the number."""
+    return re.compile(rf"^Score:\s*{value}$")

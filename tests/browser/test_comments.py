@@ -16,6 +16,7 @@ from tests.browser.support import (
     item,
     post_comment,
     reply_to,
+    score_is,
     submit_form,
     wait_loaded,
 )
@@ -25,11 +26,6 @@ pytestmark = pytest.mark.slow
 
 def has_class(name: str) -> re.Pattern[str]:
     return re.compile(rf"(^|\s){re.escape(name)}(\s|$)")
-
-
-def score_is(value: int) -> re.Pattern[str]:
-    """The score's text: a visually hidden "Score: " label, then the number."""
-    return re.compile(rf"^Score:\s*{value}$")
 
 
 def test_post_a_top_level_comment(browsing: Browsing, api: Api, key: str) -> None:

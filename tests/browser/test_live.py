@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import pytest
+from playwright.sync_api import Route
 
 from tests.browser.support import (
     Api,
@@ -15,6 +18,7 @@ from tests.browser.support import (
     item,
     post_comment,
     reply_to,
+    score_is,
     submit_form,
 )
 
@@ -92,3 +96,41 @@ def test_own_comment_from_another_tab_appears_directly(browsing: Browsing, key: 
     expect(comment(second, posted["id"]).locator("button.tl-edit")).to_be_visible()
     expect(second.locator("button.tl-new")).to_be_hidden()
     expect(second.locator(".tl-count")).to_have_text("1 comment")
+
+
+def test_a_late_live_event_never_takes_a_vote_back(browsing: Browsing, api: Api, key: str) -> None:
+    """The reader's stream and their vote race over the network: an event read before the vote
+    can arrive after its answer. That older copy of the comment must not win (the score jumped
+    back to the old count). The race is made certain here: every time the widget (re)connects,
+    its stream replays the comment as it was when the page loaded."""
+    cid = api.post(key, "Should the library open on Sundays?", name="Poll Person")["id"]
+    before = api.comments(key)[cid]
+    assert before["score"] == 0
+    frame = f"retry: 100\nid: {before['version']}\nevent: comment\ndata: {json.dumps(before)}\n\n"
+    connects: list[str] = []
+
+    def replay_the_old_copy(route: Route) -> None:
+        connects.append(route.request.url)
+        route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
+            body=frame,
+        )
+
+    context = browsing.context()
+    context.route(re.compile(r".*/api/v1/threads/events\?.*"), replay_the_old_copy)
+    page = browsing.open(key, context=context)
+    up = comment(page, cid).locator("button.tl-vote-up")
+    shown = comment(page, cid).locator(".tl-score")
+    expect(shown).to_have_text(score_is(0))
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+    expect(shown).to_have_text(score_is(1))
+    voted_at = len(connects)
+    # Two reconnects later the old copy has been delivered (and handled) after the vote.
+    deadline = time.monotonic() + 15
+    while len(connects) < voted_at + 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(connects) >= voted_at + 2, connects
+    expect(shown).to_have_text(score_is(1))
+    assert api.comments(key)[cid]["version"] > before["version"]

@@ -1,6 +1,7 @@
 """The widget's "Your data" panel in a real browser: a reader downloads what they wrote and
 voted here (a JSON file), erases it (after confirming; the browser forgets them too), asks
-for a link by email — with the keyboard, and without serious accessibility violations."""
+for a link by email (in the widget's language) — with the keyboard, and without serious
+accessibility violations."""
 
 from __future__ import annotations
 
@@ -103,6 +104,12 @@ def test_ask_for_a_link_by_email(browsing: Browsing, key: str) -> None:
     with page.expect_response(lambda r: r.url.endswith("/api/v1/privacy/requests")) as asked:
         panel.get_by_label("Angegebene E-Mail").press("Enter")
     assert asked.value.status == 202
+    # The widget's language goes with the request: the mail and its page will be German.
+    assert asked.value.request.post_data_json == {
+        "site": "demo",
+        "email": "someone@example.org",
+        "lang": "de",
+    }
     expect(panel.locator(".tl-privacy-status")).to_contain_text("ist ein Link an sie unterwegs")
 
 

@@ -21,6 +21,8 @@ export interface CommentData {
   status: "published" | "pending" | "rejected" | "deleted";
   featured: boolean;
   staff: boolean;
+  /** The thread's version at the comment's last change: the higher of two copies is newer. */
+  version: number;
 }
 
 export interface ThreadData {

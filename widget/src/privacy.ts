@@ -163,7 +163,8 @@ export function privacyPanel(host: HTMLElement, cfg: Target): void {
       onsubmit: (e: Event) => {
         e.preventDefault();
         run(send, async () => {
-          await call(cfg.base, "requests", { site: cfg.site, email: email.value });
+          // The mail and the page its link opens speak the widget's language.
+          await call(cfg.base, "requests", { site: cfg.site, email: email.value, lang: cfg.lang });
           return w.sent;
         });
       },

@@ -311,6 +311,9 @@ export class Widget implements Handlers {
 
   /** Apply a newer version of a comment (edit, vote, deletion) where it stands. */
   private update(n: Node, c: CommentData): void {
+    // A live event read before this reader's own vote or edit can arrive after its answer:
+    // an older copy never overwrites a newer one (the score would jump back).
+    if (c.version < n.c.version) return;
     if (c.deleted && !n.c.deleted) {
       this.replace(n, { ...c, author: null, html: "" });
     } else if (
@@ -320,7 +323,7 @@ export class Widget implements Handlers {
     ) {
       this.replace(n, c);
     } else if (!n.c.deleted) {
-      n.c = { ...n.c, score: c.score, upvotes: c.upvotes, downvotes: c.downvotes };
+      n.c = { ...n.c, score: c.score, upvotes: c.upvotes, downvotes: c.downvotes, version: c.version };
       setVotes(n, votes()[this.key(c.id)] || 0, this.t);
     }
   }
@@ -468,7 +471,7 @@ export class Widget implements Handlers {
     if (c.deleted || c.status !== "published") return;
     const queued = this.queue.findIndex((q) => q.id === c.id);
     if (queued >= 0) {
-      this.queue[queued] = c;
+      if (c.version >= this.queue[queued].version) this.queue[queued] = c;
     } else if (this.own(c.id)) {
       if (this.attach(c, this.sort === "newest", true)) this.count(1); // posted from another tab
     } else {
@@ -555,7 +558,11 @@ export class Widget implements Handlers {
       this.count(1);
     }
     const existing = this.nodes.get(c.id);
-    const n = existing ? this.replace(existing, c) : this.attach(c, this.sort === "newest", false)!;
+    const n = !existing
+      ? this.attach(c, this.sort === "newest", false)!
+      : existing.c.version > c.version // a live event brought it already, and newer
+        ? existing
+        : this.replace(existing, c);
     this.state.hidden = true;
     this.updateCounts();
     this.reveal(n);
@@ -658,7 +665,10 @@ export class Widget implements Handlers {
       const { comment } = await this.api.vote(id, value, voter());
       setVote(this.key(id), value);
       const current = this.nodes.get(id) || n;
-      current.c = { ...current.c, score: comment.score, upvotes: comment.upvotes, downvotes: comment.downvotes };
+      if (comment.version >= current.c.version) {
+        const { score, upvotes, downvotes, version } = comment;
+        current.c = { ...current.c, score, upvotes, downvotes, version };
+      }
       current.msg.textContent = "";
       setVotes(current, value, this.t);
     } catch (e) {

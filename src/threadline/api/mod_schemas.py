@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from threadline.api.schemas import CommentOut
+from threadline.api.schemas import CommentOut, Id
 
 Reason = Annotated[str, Meta(max_length=500, description="Why, for the audit log")]
 
@@ -57,7 +57,7 @@ class BanIn(Struct, forbid_unknown_fields=True):
 
 class BulkIn(Struct, forbid_unknown_fields=True):
     action: Literal["approve", "reject"]
-    ids: Annotated[list[int], Meta(min_length=1, max_length=200)]
+    ids: Annotated[list[Id], Meta(min_length=1, max_length=200)]
     reason: Reason = ""
 
 

@@ -17,14 +17,11 @@ def not_modified(if_none_match: str | None, etag: str) -> bool:
     return any(t.strip() == "*" or _opaque(t) == wanted for t in if_none_match.split(","))
 
 
-def accepts_gzip(accept_encoding: str | None) -> bool:
-    """Whether gzip is acceptable: listed (or "*" is) with a weight above zero."""
-    if not accept_encoding:
-        return False
-    weights: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        coding, _, params = item.partition(";")
-        coding = coding.strip().lower()
+def _weighted(header: str, limit: int = 32) -> list[tuple[str, float]]:
+    """The items of a list header with their weights (`gzip;q=0.5`), in the order given."""
+    items = []
+    for item in header.split(",")[:limit]:
+        token, _, params = item.partition(";")
         weight = 1.0
         for param in params.split(";"):
             name, _, value = param.partition("=")
@@ -33,10 +30,29 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
                     weight = float(value)
                 except ValueError:
                     weight = 0.0  # an unreadable weight is no consent
-        if coding:
-            weights[coding] = weight
+        if token.strip():
+            items.append((token.strip(), weight))
+    return items
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether gzip is acceptable: listed (or "*" is) with a weight above zero."""
+    if not accept_encoding:
+        return False
+    weights = {coding.lower(): weight for coding, weight in _weighted(accept_encoding)}
     if "gzip" in weights:
         return weights["gzip"] > 0
     if "x-gzip" in weights:
         return weights["x-gzip"] > 0
     return weights.get("*", 0.0) > 0
+
+
+def preferred_languages(accept_language: str | None) -> list[str]:
+    """Accept-Language's tags, most wanted first (weights, then order); refused ones (q=0)
+    and the wildcard left out."""
+    ranked = sorted(
+        (-weight, index, tag)
+        for index, (tag, weight) in enumerate(_weighted(accept_language or ""))
+        if tag != "*" and weight > 0
+    )
+    return [tag for _, _, tag in ranked]

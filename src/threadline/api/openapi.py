@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,10 @@ def _ref(t: type) -> dict[str, str]:
     return {"$ref": _REF.format(name=t.__name__)}
 
 
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {"id": {"type": "integer", "minimum": 1}}
+
+
 def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     types: set[type] = {ErrorOut}
     for e in endpoints:
@@ -59,13 +64,13 @@ def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
             }
             for n, req, d in e.query
         ]
-        if "{id}" in e.path:
+        for name in _PATH_PARAMETER.findall(e.path):
             params.append(
                 {
-                    "name": "id",
+                    "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
+                    "schema": _PATH_SCHEMAS.get(name, {"type": "string", "minLength": 1}),
                 }
             )
         params += [

@@ -6,6 +6,10 @@
   answer, only when there is something to send);
 - /privacy: the page that link opens (GET changes nothing) and its form (POST: download or
   erase, which spends the link).
+
+The mail, the page, its answers and its errors speak the reader's language
+(service/privacy_texts.py): the request's `lang`, carried by the link as `&lang=`; without
+it, the first supported language of Accept-Language; else English.
 """
 
 from __future__ import annotations
@@ -23,14 +27,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from threadline.api.negotiation import preferred_languages
 from threadline.api.request import client_info, read_json
 from threadline.api.schemas import encoder
 from threadline.api.state import api_state, json_response
 from threadline.domain.errors import ThreadlineError
 from threadline.notify.mail import Mailer, MailSettings
 from threadline.service import privacy as privacy_service
-from threadline.service import privacy_links
+from threadline.service import privacy_links, privacy_texts
 from threadline.service.privacy import ErasureReport, PersonalData
+from threadline.service.privacy_texts import LinkTexts
 
 MAX_FORM_BYTES = 4096
 PAGE_HEADERS = {
@@ -77,6 +83,14 @@ class ErasureOut(Struct):
 class PrivacyRequestIn(Struct, forbid_unknown_fields=True):
     site: Annotated[str, Meta(description="The site's slug")]
     email: Annotated[str, Meta(description="The address given with the comments")]
+    lang: Annotated[
+        Annotated[str, Meta(max_length=privacy_texts.MAX_TAG_LENGTH)] | None,
+        Meta(
+            description="The reader's language, a tag such as de, fr-CH or en-GB: its primary "
+            "subtag chooses the mail's and the link page's language among en, de and fr; any "
+            "other tag means English. Without it, the request's Accept-Language decides"
+        ),
+    ] = None
 
 
 class PrivacyRequestOut(Struct):
@@ -133,6 +147,7 @@ async def request_link(request: Request) -> Response:
         client_info(request, api.addresses),
         base_url=settings.public_url or str(request.base_url),
         lifetime=timedelta(minutes=max(1, settings.privacy_link_minutes)),
+        language=data.lang or _accepted_language(request),
     )
     # Looked up and mailed after the answer, so neither the answer nor its timing says
     # whether the address is known here.
@@ -149,52 +164,78 @@ async def request_link(request: Request) -> Response:
 # -- the page a mailed link opens ---------------------------------------------------------
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def _accepted_language(request: Request) -> str:
+    return privacy_texts.pick_language(preferred_languages(request.headers.get("accept-language")))
+
+
+def _texts(request: Request, given: str | None) -> LinkTexts:
+    """The link's language (`lang`, as the mail wrote it) decides; without one, the
+    browser's Accept-Language; else English."""
+    return privacy_texts.texts(given if given else _accepted_language(request))
+
+
+def _page(words: LinkTexts, title: str, body: str, status: int = 200) -> HTMLResponse:
     text = (
         "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{words.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title></head>"
         f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
-    return HTMLResponse(text, status_code=status, headers=PAGE_HEADERS)
+    headers = {**PAGE_HEADERS, "Content-Language": words.language, "Vary": "Accept-Language"}
+    return HTMLResponse(text, status_code=status, headers=headers)
 
 
-def _refused(exc: ThreadlineError) -> HTMLResponse:
+def _refused(words: LinkTexts, exc: ThreadlineError) -> HTMLResponse:
     status = 403 if exc.code.startswith("link_") else 400
-    return _page("This link cannot be used", f'<p role="alert">{escape(exc.message)}</p>', status)
+    message = words.error(exc.code, exc.message)
+    return _page(words, words.refused_title, f'<p role="alert">{escape(message)}</p>', status)
+
+
+def _html(template: str, **markup: str) -> str:
+    """A text with placeholders as HTML: the text escaped, the placeholders' markup not."""
+    return escape(template).format(**markup)
 
 
 async def link_page(request: Request) -> Response:
     api = api_state(request)
     token = request.query_params.get("token", "")
+    words = _texts(request, request.query_params.get("lang"))
     try:
         grant = await run_in_threadpool(privacy_links.open_link, api.ctx, token)
     except ThreadlineError as exc:
-        return _refused(exc)
-    site, t = escape(grant.site.name), escape(token, quote=True)
-    hidden = f'<input type="hidden" name="token" value="{t}">'
-    body = (
-        f"<p>This link gives access to the comments given on <b>{site}</b> with the email "
-        f"address <b>{escape(grant.email)}</b>, with the names, websites and network "
-        "addresses recorded with them. It works <b>once</b>, until "
+        return _refused(words, exc)
+    t = escape(token, quote=True)
+    hidden = (
+        f'<input type="hidden" name="token" value="{t}">'
+        f'<input type="hidden" name="lang" value="{words.language}">'
+    )
+    until = (
         f'<time datetime="{grant.expires_at.isoformat()}">'
-        f"{grant.expires_at:%Y-%m-%d %H:%M} UTC</time>.</p>"
+        f"{grant.expires_at:%Y-%m-%d %H:%M} UTC</time>"
+    )
+    intro = _html(
+        words.intro,
+        site=f"<b>{escape(grant.site.name)}</b>",
+        email=f"<b>{escape(grant.email)}</b>",
+        once=f"<b>{escape(words.once)}</b>",
+        until=until,
+    )
+    body = (
+        f"<p>{intro}</p>"
         '<form method="post" action="/privacy">'
         f'{hidden}<input type="hidden" name="action" value="export">'
-        '<button type="submit">Download my data (JSON)</button></form>'
+        f'<button type="submit">{escape(words.download)}</button></form>'
         '<form method="post" action="/privacy">'
         f'{hidden}<input type="hidden" name="action" value="erase">'
-        "<p>Erasing removes your name, email, website and network addresses, and removes "
-        "your comments (where others replied, the site may keep their text without your "
-        "name). It cannot be undone.</p>"
+        f"<p>{escape(words.erase_note)}</p>"
         '<p><label><input type="checkbox" name="confirm" value="1" required> '
-        "Erase my data on this site</label></p>"
+        f"{escape(words.confirm)}</label></p>"
         '<p><label><input type="checkbox" name="copy" value="1"> '
-        "Download a copy of it first (as a file, instead of a confirmation page)</label></p>"
-        '<button type="submit">Erase my data</button></form>'
+        f"{escape(words.copy)}</label></p>"
+        f'<button type="submit">{escape(words.erase)}</button></form>'
     )
-    return _page(f"Your data on {grant.site.name}", body)
+    return _page(words, words.title.format(site=grant.site.name), body)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -222,27 +263,28 @@ async def link_action(request: Request) -> Response:
     api = api_state(request)
     form = await _form(request)
     token, action = form.get("token", ""), form.get("action", "")
+    words = _texts(request, form.get("lang") or request.query_params.get("lang"))
     try:
         if action == "export":
             data = await run_in_threadpool(privacy_links.export_by_link, api.ctx, token)
             return _download(data)
         if action != "erase" or form.get("confirm") != "1":
             return _page(
-                "Nothing was changed",
-                '<p role="alert">Tick the box to confirm the erasure, then send the form '
-                "again.</p>",
+                words,
+                words.unconfirmed_title,
+                f'<p role="alert">{escape(words.unconfirmed)}</p>',
                 400,
             )
         report, copy = await run_in_threadpool(privacy_links.erase_by_link, api.ctx, token)
     except ThreadlineError as exc:
-        return _refused(exc)
+        return _refused(words, exc)
     if form.get("copy") == "1":
         return _download(copy)
     removed = report.comments_removed + report.comments_anonymized
     return _page(
-        "Your data was erased",
-        f'<p role="status">{removed} comment(s) on this site no longer carry anything about '
-        "you. This link is now spent.</p>",
+        words,
+        words.erased_title,
+        f'<p role="status">{escape(words.erased.format(n=removed))}</p>',
     )
 
 

@@ -86,6 +86,14 @@ class CommentOut(Struct):
     status: Literal["published", "pending", "rejected", "deleted"]
     featured: Annotated[bool, Meta(description="An editor's pick, chosen by the newsroom")]
     staff: Annotated[bool, Meta(description="Written by a member of the newsroom's staff")]
+    version: Annotated[
+        int,
+        Meta(
+            description="The thread's version at this comment's last change (edit, vote, "
+            "moderation): of two copies of a comment, the one with the higher version is "
+            "newer"
+        ),
+    ]
 
 
 class ThreadOut(Struct):

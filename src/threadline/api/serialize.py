@@ -25,6 +25,7 @@ def comment_out(c: Comment) -> CommentOut:
         # Only a comment on the page is a pick: a placeholder or a held one shows no badge.
         featured=c.featured and c.status is CommentStatus.PUBLISHED,
         staff=c.staff and not deleted,
+        version=c.version,
     )
 
 

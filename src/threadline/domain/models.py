@@ -113,6 +113,9 @@ class Comment:
     reply_count: int = 0
     featured: bool = False  # an editor's pick (moderators and staff choose them)
     staff: bool = False  # written by a signed-in member of the newsroom
+    # The thread's version at this comment's last change: of two copies, the one with the
+    # higher version is newer (a reader's page, its live events and its own writes race).
+    version: int = 0
 
     @property
     def score(self) -> int:

@@ -246,8 +246,9 @@ def edit_comment(
                 reasons=assessment.reasons,
                 signals=assessment.signals,
             )
-        updated = replace(updated, reply_count=db.count_visible_replies(comment_id))
-        return updated, db.bump_version(thread.id, published_delta=delta, comment_id=comment_id)
+        version = db.bump_version(thread.id, published_delta=delta, comment_id=comment_id)
+        replies = db.count_visible_replies(comment_id)
+        return replace(updated, reply_count=replies, version=version), version
 
     updated, version = ctx.store.write(job)
     ctx.bus.publish(CommentEdited(site.slug, thread.key, thread.id, version, comment_id))

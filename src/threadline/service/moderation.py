@@ -202,7 +202,7 @@ def _set_status(
             {"status": status.value},
             reason,
         )
-        return updated, version
+        return replace(updated, version=version), version
 
     updated, version = ctx.store.write(job)
     ctx.bus.publish(

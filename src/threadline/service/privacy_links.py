@@ -5,6 +5,8 @@ A link carries a random nonce and a signature over (nonce, site, expiry) with th
 secret; the database keeps the nonce's SHA-256 digest, the site, the email (until the link
 is used or expires) and when it was used. Asking never tells whether the address is known:
 the answer is the same, and mail goes out after it, only when there is something to send.
+The mail is written in the reader's language (privacy_texts.py), which the link carries,
+unsigned, for the page it opens.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from threadline.domain.errors import Forbidden, RateLimited
 from threadline.domain.events import ThreadChanged
 from threadline.domain.models import Site
 from threadline.notify.mail import Mailer, MailError
+from threadline.service import privacy_texts
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.privacy import (
     READER_LINK,
@@ -59,6 +62,9 @@ class LinkGrant:
     expires_at: datetime
 
 
+_ERRORS = privacy_texts.ENGLISH.errors  # the page shows them in the link's language
+
+
 def _digest(nonce: str) -> str:
     return hashlib.sha256(nonce.encode("utf-8")).hexdigest()
 
@@ -76,6 +82,7 @@ class LinkRequest:
     email: str
     base_url: str
     lifetime: timedelta
+    language: str = privacy_texts.DEFAULT_LANGUAGE  # of the mail and the page it links to
 
 
 def accept_request(
@@ -86,14 +93,19 @@ def accept_request(
     *,
     base_url: str,
     lifetime: timedelta,
+    language: str | None = None,
 ) -> LinkRequest:
     """Check what can be checked without knowing anything about the address; the rest
-    (`answer`) runs after the HTTP answer, so its duration tells nothing either."""
+    (`answer`) runs after the HTTP answer, so its duration tells nothing either.
+
+    `language` is a tag ("de", "fr-CH"): its primary subtag chooses the mail's language
+    among privacy_texts.LANGUAGES; anything else is English."""
     address = required_email(email)
     ctx.limiter.allow(
         f"privacy-link-ip:{client.ip}", REQUESTS_PER_MINUTE_PER_IP, "requests from your network"
     )
-    return LinkRequest(site_slug, address, base_url, lifetime)
+    chosen = privacy_texts.pick_language([language])
+    return LinkRequest(site_slug, address, base_url, lifetime, chosen)
 
 
 def request_link(
@@ -104,9 +116,12 @@ def request_link(
     *,
     base_url: str,
     lifetime: timedelta,
+    language: str | None = None,
 ) -> OutgoingMail | None:
     """Accept and prepare in one go (the mail is returned, not sent)."""
-    request = accept_request(ctx, site_slug, email, client, base_url=base_url, lifetime=lifetime)
+    request = accept_request(
+        ctx, site_slug, email, client, base_url=base_url, lifetime=lifetime, language=language
+    )
     return prepare_link(ctx, request)
 
 
@@ -140,18 +155,12 @@ def prepare_link(ctx: ServiceContext, request: LinkRequest) -> OutgoingMail | No
         lambda db: db.insert_privacy_request(_digest(nonce), site.id, address, now, expires)
     )
     token = f"{nonce}.{_signature(ctx.secret_key, nonce, site.slug, expires)}"
-    url = f"{request.base_url.rstrip('/')}{LINK_PATH}?token={quote(token)}"
+    words = privacy_texts.texts(request.language)
+    # The language rides along unsigned: it is not secret and grants nothing.
+    url = f"{request.base_url.rstrip('/')}{LINK_PATH}?token={quote(token)}&lang={words.language}"
     minutes = int(lifetime.total_seconds() // 60)
-    body = (
-        f"Hello,\n\n"
-        f"someone (we hope you) asked for the data {site.name} holds about the email address "
-        f"{address}: the comments given with it, with the names and websites they carry.\n\n"
-        f"This link lets you download that data or erase it. It works once, for "
-        f"{minutes} minutes:\n\n{url}\n\n"
-        f"If you did not ask for this, ignore this message: nothing happens without the "
-        f"link.\n\n-- Threadline, the discussion service of {site.name}\n"
-    )
-    return OutgoingMail(address, f"Your data on {site.name}", body)
+    body = words.mail_body(site=site.name, address=address, minutes=minutes, url=url)
+    return OutgoingMail(address, words.subject.format(site=site.name), body)
 
 
 def deliver(mailer: Mailer, mail: OutgoingMail) -> bool:
@@ -172,10 +181,7 @@ def deliver(mailer: Mailer, mail: OutgoingMail) -> bool:
 
 def _check(ctx: ServiceContext, db: Gateway, token: str, *, lock: bool) -> tuple[LinkGrant, str]:
     nonce, _, signature = token.strip().partition(".")
-    invalid = Forbidden(
-        "This link is not valid; ask for a new one from the comments of the site.",
-        code="link_invalid",
-    )
+    invalid = Forbidden(_ERRORS["link_invalid"], code="link_invalid")
     if not nonce or not signature or len(token) > 200:
         raise invalid
     digest = _digest(nonce)
@@ -187,12 +193,9 @@ def _check(ctx: ServiceContext, db: Gateway, token: str, *, lock: bool) -> tuple
     if not hmac.compare_digest(expected, signature):
         raise invalid
     if request.used_at is not None or request.email is None:
-        raise Forbidden(
-            "This link has been used already; each link works once. Ask for a new one.",
-            code="link_used",
-        )
+        raise Forbidden(_ERRORS["link_used"], code="link_used")
     if ctx.clock() >= request.expires_at:
-        raise Forbidden("This link has expired; ask for a new one.", code="link_expired")
+        raise Forbidden(_ERRORS["link_expired"], code="link_expired")
     return LinkGrant(site, request.email, request.expires_at), digest
 
 

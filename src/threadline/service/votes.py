@@ -64,8 +64,9 @@ def cast_vote(
         assert current is not None
         permissions.check_can_vote(current)
         updated = db.set_vote(comment_id, digest, int(vote), now)
-        updated = replace(updated, reply_count=db.count_visible_replies(comment_id))
-        return updated, db.bump_version(thread.id, comment_id=comment_id)
+        version = db.bump_version(thread.id, comment_id=comment_id)
+        replies = db.count_visible_replies(comment_id)
+        return replace(updated, reply_count=replies, version=version), version
 
     updated, version = ctx.store.write(job)
     ctx.bus.publish(VoteCast(site.slug, thread.key, thread.id, version, comment_id))

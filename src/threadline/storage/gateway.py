@@ -108,7 +108,8 @@ def _thread(row: Row) -> Thread:
 
 COMMENT_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_email, author_website, "
-    "body, html, created_at, edited_at, upvotes, downvotes, featured, author_user_id"
+    "body, html, created_at, edited_at, upvotes, downvotes, featured, author_user_id, "
+    "changed_version"
 )
 
 
@@ -120,7 +121,7 @@ _STATUS = {s.value: s for s in CommentStatus}  # a dict lookup is much cheaper t
 
 DISPLAY_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_website, html, created_at, "
-    "edited_at, upvotes, downvotes, featured, author_user_id"
+    "edited_at, upvotes, downvotes, featured, author_user_id, changed_version"
 )
 
 
@@ -141,6 +142,7 @@ def _display_comment(row: Row) -> Comment:
         row["downvotes"],
         featured=bool(row["featured"]),
         staff=row["author_user_id"] is not None,
+        version=row["changed_version"],
     )
 
 
@@ -160,6 +162,7 @@ def _comment(row: Row) -> Comment:
         downvotes=row["downvotes"],
         featured=bool(row["featured"]),
         staff=row["author_user_id"] is not None,
+        version=row["changed_version"],
     )
 
 
@@ -388,8 +391,7 @@ class Gateway(
             return (int(row["version"]) if row else 0), []
         rows = self._all(
             f"""
-            SELECT t.version AS thread_version, {_prefixed("c")},
-                c.changed_version AS changed_version, c.moderated_at AS moderated_at,
+            SELECT t.version AS thread_version, {_prefixed("c")}, c.moderated_at AS moderated_at,
                 (SELECT COUNT(*) FROM comments r
                  WHERE r.parent_id = c.id AND r.status = 'published') AS reply_count
             FROM threads t
