@@ -134,3 +134,43 @@ def test_a_late_live_event_never_takes_a_vote_back(browsing: Browsing, api: Api,
     assert len(connects) >= voted_at + 2, connects
     expect(shown).to_have_text(score_is(1))
     assert api.comments(key)[cid]["version"] > before["version"]
+
+
+def test_a_late_live_event_never_brings_a_deleted_comment_back(
+    browsing: Browsing, api: Api, key: str
+) -> None:
+    """The reader deletes their own comment; an event read before the deletion arrives after
+    it. The comment must stay gone (it came back as "1 new comment"). The reader's stream is
+    played here: empty at first, then, on every reconnect, the comment as it was posted."""
+    api.post(key, "Something to reply to.", name="Desk Editor")
+    stream = {"frame": "retry: 100\n\n"}
+    connects: list[str] = []
+
+    def replay(route: Route) -> None:
+        connects.append(route.request.url)
+        route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
+            body=stream["frame"],
+        )
+
+    context = browsing.context()
+    context.route(re.compile(r".*/api/v1/threads/events\?.*"), replay)
+    page = browsing.open(key, context=context)
+    mine = post_comment(page, "I take this back in a minute.", name="Second Thoughts")
+    before = api.comments(key)[mine]
+    stream["frame"] = (
+        f"retry: 100\nid: {before['version']}\nevent: comment\ndata: {json.dumps(before)}\n\n"
+    )
+    comment(page, mine).locator("button.tl-delete").click()
+    comment(page, mine).locator("button.tl-confirm-delete").click()
+    expect(comment(page, mine)).to_have_count(0)
+    expect(page.locator(".tl-count")).to_have_text("1 comment")
+    deleted_at = len(connects)
+    deadline = time.monotonic() + 15
+    while len(connects) < deleted_at + 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(connects) >= deleted_at + 2, connects
+    expect(page.locator("button.tl-new")).to_be_hidden()
+    expect(comment(page, mine)).to_have_count(0)
+    expect(page.locator(".tl-count")).to_have_text("1 comment")

@@ -68,6 +68,9 @@ export class Widget implements Handlers {
   private generation = 0;
   private composed = false;
   private voting = new Set<number>();
+  /** Comments taken off the page: id → the version that removed them (Infinity: this reader
+   * deleted it). An older copy arriving late must not bring one back. */
+  private removed = new Map<number, number>();
   private events: EventSource | null = null;
   private toastTimer = 0;
 
@@ -447,23 +450,26 @@ export class Widget implements Handlers {
     if (!this.cfg.live || typeof EventSource === "undefined") return;
     const url = this.api.events(this.cfg.site, this.cfg.thread, this.api.version);
     const es = (this.events = new EventSource(url));
-    const on = (type: string, fn: (data: any) => void): void =>
+    const on = (type: string, fn: (data: any, version: number) => void): void =>
       es.addEventListener(type, (e) => {
+        const m = e as MessageEvent;
         try {
-          fn(JSON.parse((e as MessageEvent).data));
+          fn(JSON.parse(m.data), +m.lastEventId || 0);
         } catch {
           /* ignore a malformed event */
         }
       });
     on("comment", (d) => this.onComment(d && d.comment ? d.comment : d));
-    on("deleted", (d) => this.onDeleted(+d.id));
+    on("deleted", (d, version) => this.onDeleted(+d.id, version));
   }
 
   private onComment(c: CommentData): void {
     if (!c || typeof c.id !== "number") return;
+    const gone = this.removed.get(c.id);
+    if (gone !== undefined && c.version <= gone) return; // read before it was removed
     const n = this.nodes.get(c.id);
     if (n) {
-      if (c.deleted || c.status === "rejected") return this.onDeleted(c.id);
+      if (c.deleted || c.status === "rejected") return this.onDeleted(c.id, c.version);
       if (n.c.status === "pending" && c.status === "published") this.count(1); // approved
       this.update(n, c);
       return;
@@ -481,7 +487,8 @@ export class Widget implements Handlers {
     }
   }
 
-  private onDeleted(id: number): void {
+  private onDeleted(id: number, version: number): void {
+    this.removed.set(id, Math.max(this.removed.get(id) ?? 0, version));
     const queued = this.queue.findIndex((q) => q.id === id);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -644,6 +651,7 @@ export class Widget implements Handlers {
     try {
       await this.api.remove(n.c.id, own.t);
       setOwned(this.key(n.c.id), null);
+      this.removed.set(n.c.id, Infinity);
       const current = this.nodes.get(n.c.id);
       if (current && !current.c.deleted) {
         this.gone(n.c.id);
