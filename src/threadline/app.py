@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any
@@ -38,10 +39,12 @@ from threadline.auth.ratelimit import ConcurrencyLimit, RateLimiter
 from threadline.bus import EventBus
 from threadline.config import Settings
 from threadline.domain.errors import ThreadlineError
-from threadline.domain.events import ThreadChanged
+from threadline.domain.events import ReplyPublished, ThreadChanged
 from threadline.live.broker import Broker, Notice, notice_for
 from threadline.live.hub import Hub
 from threadline.moderation import Moderator
+from threadline.notify.mail import Mailer, MailSettings
+from threadline.service import reply_notifications
 from threadline.service.context import ServiceContext
 from threadline.service.retention import retention_loop
 from threadline.service.scoring import CommentScorer
@@ -149,6 +152,21 @@ def build_context(settings: Settings, store: Store) -> ServiceContext:
     )
 
 
+def reply_mailer(settings: Settings, ctx: ServiceContext) -> ThreadPoolExecutor:
+    """Reply notifications (service/reply_notifications.py), mailed by a background worker
+    after the reply's write committed: the request that published the reply never waits.
+    The links in them start at `public_url`; without it, at this server's host and port."""
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reply-mail")
+    mailer = Mailer(MailSettings.from_settings(settings))
+    base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+
+    def on_reply(event: ReplyPublished) -> None:
+        worker.submit(reply_notifications.send_for, ctx, mailer, event.comment_id, base_url)
+
+    ctx.bus.subscribe(ReplyPublished, on_reply)
+    return worker
+
+
 def create_app(
     settings: Settings, store: Store | None = None, *, server_process: bool = False
 ) -> Starlette:
@@ -161,6 +179,7 @@ def create_app(
         ThreadChanged, lambda event: pages.invalidate((event.site_slug, event.thread_key))
     )
     broker = open_broker(settings)
+    reply_mail = reply_mailer(settings, ctx)
     ctx.bus.subscribe(ThreadChanged, lambda event: broker.publish(notice_for(event)))
     hub = Hub(
         events.loader(ctx),
@@ -225,6 +244,7 @@ def create_app(
             await broker.stop()
             if ctx.scorer is not None:
                 await run_in_threadpool(ctx.scorer.close)
+            reply_mail.shutdown(wait=False, cancel_futures=True)
             await run_in_threadpool(store.close)
 
     app = Starlette(

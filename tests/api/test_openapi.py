@@ -45,6 +45,9 @@ BROWSER_PAGES = {
     # readers' data rights: the page a mailed link opens, the admins' page (admin/privacy.py)
     ("GET", "/privacy"),
     ("POST", "/privacy"),
+    # the page a reply notification's unsubscribe link opens (api/notifications.py)
+    ("GET", "/notifications/unsubscribe"),
+    ("POST", "/notifications/unsubscribe"),
     ("GET", "/admin/privacy"),
     ("POST", "/admin/privacy/export"),
     ("POST", "/admin/privacy/erase"),

@@ -340,3 +340,29 @@ def test_copy_a_permalink_and_open_it(browsing: Browsing, api: Api, key: str) ->
     other.goto(copied)
     expect(comment(other, cid)).to_have_class(has_class("tl-highlight"))
     expect(comment(other, cid)).to_be_focused()
+
+
+def test_reply_notifications_checkbox_needs_an_email(browsing: Browsing, key: str) -> None:
+    page = browsing.open(key)
+    form = page.locator(".tl-compose form.tl-form-new")
+    notify = form.get_by_label("Email me when someone replies")
+    email = form.locator("input.tl-input-email")
+    email.fill("")
+    expect(notify).to_be_disabled()
+    email.fill("nora@example.org")
+    expect(notify).to_be_enabled()
+    notify.check()
+    email.fill("")  # taking the address away unticks it
+    expect(notify).to_be_disabled()
+    expect(notify).not_to_be_checked()
+    email.fill("nora@example.org")
+    notify.check()
+    form.locator("textarea.tl-input-body").fill("Tell me when someone answers.")
+    form.locator("input.tl-input-name").fill("Nora Notify")
+    with page.expect_request(
+        lambda r: r.url.endswith("/api/v1/comments") and r.method == "POST"
+    ) as sent:
+        submit_form(page, form)
+    body = sent.value.post_data_json
+    assert body["notify_replies"] is True and body["lang"] == "en"
+    assert body["author"]["email"] == "nora@example.org"

@@ -51,6 +51,9 @@ export interface NewCommentData {
   url?: string;
   honeypot: string;
   acknowledge_nudge?: boolean;
+  /** Email the author about replies (needs author.email); `lang`: the mails' language. */
+  notify_replies?: boolean;
+  lang?: string;
 }
 
 export const FLAG_REASONS = ["spam", "abusive", "off_topic", "misinformation", "other"] as const;

@@ -13,6 +13,8 @@ export interface Draft {
   email: string;
   website: string;
   honeypot: string;
+  /** "Email me when someone replies" (only with an email). */
+  notify?: boolean;
   /** Post anyway after a civility nudge (the comment is then held for review). */
   ack?: boolean;
 }
@@ -122,6 +124,14 @@ export function editor(o: EditorOptions): Editor {
   const name = field("name", "text", "", "name");
   const email = field("email", "email", "h", "email");
   const website = field("website", "url", "h", "url");
+  // "Email me when someone replies": usable only once an email is typed.
+  const notify = h("input", { id: id + "-notify", type: "checkbox", name: "notify_replies", class: "tl-notify" });
+  const syncNotify = (): void => {
+    notify.disabled = !email.value.trim();
+    if (notify.disabled) notify.checked = false;
+  };
+  email.addEventListener("input", syncNotify);
+  syncNotify();
   const labelled = (input: HTMLInputElement, label: string, hint: string): HTMLElement =>
     h(
       "div",
@@ -149,7 +159,12 @@ export function editor(o: EditorOptions): Editor {
         "div",
         { class: "tl-fields" },
         labelled(name, t.name, ""),
-        labelled(email, t.email, t.emailHint),
+        h(
+          "div",
+          null,
+          labelled(email, t.email, t.emailHint),
+          h("label", { for: notify.id, class: "tl-check" }, notify, " ", t.notifyReplies),
+        ),
         labelled(website, t.website, t.optional),
       ),
     withAuthor && h("div", { class: "tl-hp", "aria-hidden": "true" }, h("label", null, "Leave this empty", honeypot)),
@@ -228,6 +243,7 @@ export function editor(o: EditorOptions): Editor {
       email: email.value.trim(),
       website: website.value.trim(),
       honeypot: honeypot.value,
+      notify: withAuthor && notify.checked,
     });
   });
 

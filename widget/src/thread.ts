@@ -553,6 +553,8 @@ export class Widget implements Handlers {
       url: this.cfg.url || undefined,
       honeypot: d.honeypot,
       acknowledge_nudge: d.ack || undefined,
+      notify_replies: d.notify || undefined,
+      lang: d.notify ? this.lang : undefined,
     });
     saveAuthor({ name: d.name, email: d.email, website: d.website });
     const c = res.comment;

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 from typing import Annotated
-from urllib.parse import parse_qs
 
 import msgspec
 from msgspec import Meta, Struct
@@ -27,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from threadline.api.negotiation import preferred_languages
+from threadline.api.link_pages import PAGE_HEADERS, page, page_language, read_form
 from threadline.api.request import client_info, read_json
 from threadline.api.schemas import encoder
 from threadline.api.state import api_state, json_response
@@ -37,15 +36,6 @@ from threadline.service import privacy as privacy_service
 from threadline.service import privacy_links, privacy_texts
 from threadline.service.privacy import ErasureReport, PersonalData
 from threadline.service.privacy_texts import LinkTexts
-
-MAX_FORM_BYTES = 4096
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the page's address holds the link's token
-    "Cache-Control": "no-store",
-}
 
 
 class OwnedTokenIn(Struct, forbid_unknown_fields=True):
@@ -147,7 +137,7 @@ async def request_link(request: Request) -> Response:
         client_info(request, api.addresses),
         base_url=settings.public_url or str(request.base_url),
         lifetime=timedelta(minutes=max(1, settings.privacy_link_minutes)),
-        language=data.lang or _accepted_language(request),
+        language=page_language(request, data.lang),
     )
     # Looked up and mailed after the answer, so neither the answer nor its timing says
     # whether the address is known here.
@@ -164,26 +154,12 @@ async def request_link(request: Request) -> Response:
 # -- the page a mailed link opens ---------------------------------------------------------
 
 
-def _accepted_language(request: Request) -> str:
-    return privacy_texts.pick_language(preferred_languages(request.headers.get("accept-language")))
-
-
 def _texts(request: Request, given: str | None) -> LinkTexts:
-    """The link's language (`lang`, as the mail wrote it) decides; without one, the
-    browser's Accept-Language; else English."""
-    return privacy_texts.texts(given if given else _accepted_language(request))
+    return privacy_texts.texts(page_language(request, given))
 
 
 def _page(words: LinkTexts, title: str, body: str, status: int = 200) -> HTMLResponse:
-    text = (
-        "<!doctype html>\n"
-        f'<html lang="{words.language}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title></head>"
-        f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
-    )
-    headers = {**PAGE_HEADERS, "Content-Language": words.language, "Vary": "Accept-Language"}
-    return HTMLResponse(text, status_code=status, headers=headers)
+    return page(words.language, title, body, status)
 
 
 def _refused(words: LinkTexts, exc: ThreadlineError) -> HTMLResponse:
@@ -238,16 +214,6 @@ async def link_page(request: Request) -> Response:
     return _page(words, words.title.format(site=grant.site.name), body)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            break
-    fields = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"))
-    return {k: v[0] for k, v in fields.items()}
-
-
 def _download(data: PersonalData) -> Response:
     return Response(
         msgspec.json.format(msgspec.json.encode(data)),
@@ -261,7 +227,7 @@ def _download(data: PersonalData) -> Response:
 
 async def link_action(request: Request) -> Response:
     api = api_state(request)
-    form = await _form(request)
+    form = await read_form(request)
     token, action = form.get("token", ""), form.get("action", "")
     words = _texts(request, form.get("lang") or request.query_params.get("lang"))
     try:

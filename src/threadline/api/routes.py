@@ -17,6 +17,7 @@ from threadline.api import (
     flags,
     health,
     mod,
+    notifications,
     openapi,
     privacy,
     threads,
@@ -518,4 +519,5 @@ def build_routes() -> list[Route]:
     ]
     routes.append(Route("/api/v1/openapi.json", openapi.serve(ENDPOINTS), methods=["GET"]))
     routes.extend(privacy.link_page_routes())  # /privacy: the page a mailed link opens
+    routes.extend(notifications.page_routes())  # /notifications/unsubscribe: reply mails'
     return routes

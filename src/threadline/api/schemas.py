@@ -33,6 +33,21 @@ class PostCommentIn(Struct, forbid_unknown_fields=True):
         bool,
         Meta(description="Post anyway after a civility_nudge answer (the comment is held)"),
     ] = False
+    notify_replies: Annotated[
+        bool,
+        Meta(
+            description="Email the author (author.email, required then) when a reply to this "
+            "comment is published; each mail carries an unsubscribe link"
+        ),
+    ] = False
+    lang: Annotated[
+        Annotated[str, Meta(max_length=35)] | None,
+        Meta(
+            description="The language of those mails, a tag such as de, fr-CH or en-GB: its "
+            "primary subtag chooses among en, de and fr; any other tag means English. Without "
+            "it, the request's Accept-Language decides"
+        ),
+    ] = None
 
 
 class EditCommentIn(Struct, forbid_unknown_fields=True):

@@ -30,10 +30,12 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def allow(self, key: str, per_minute: int, what: str) -> None:
+    def allow(self, key: str, per_minute: int, what: str, window_s: float = 60.0) -> None:
+        """`window_s`: the bucket holds `per_minute` tokens per that many seconds instead of
+        per minute (10 an hour: `allow(key, 10, what, window_s=3600)`)."""
         if not self.enabled or per_minute <= 0:
             return
-        rate = per_minute / 60.0
+        rate = per_minute / window_s
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.pop(key, (float(per_minute), now))

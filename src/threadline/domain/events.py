@@ -46,3 +46,13 @@ class CommentModerated(ThreadChanged):
 @dataclass(frozen=True, slots=True)
 class ThreadModerated(ThreadChanged):
     """A thread was closed, reopened, or put under pre-moderation."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPublished:
+    """A reply became visible to readers (posted published, or approved later); not a page
+    change of its own (CommentPosted/CommentModerated say that), the cue for mailing the
+    parent's author when they asked for it."""
+
+    site_slug: str
+    comment_id: int

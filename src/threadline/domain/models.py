@@ -116,6 +116,8 @@ class Comment:
     # The thread's version at this comment's last change: of two copies, the one with the
     # higher version is newer (a reader's page, its live events and its own writes race).
     version: int = 0
+    # Its author asked to be mailed about replies to it (with the email stored beside it).
+    notify_replies: bool = False
 
     @property
     def score(self) -> int:

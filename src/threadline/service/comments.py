@@ -7,7 +7,12 @@ from dataclasses import dataclass, replace
 from threadline.auth import permissions
 from threadline.auth.tokens import hash_edit_token, new_edit_token
 from threadline.domain.errors import InvalidInput, NotFound
-from threadline.domain.events import CommentDeleted, CommentEdited, CommentPosted
+from threadline.domain.events import (
+    CommentDeleted,
+    CommentEdited,
+    CommentPosted,
+    ReplyPublished,
+)
 from threadline.domain.keys import MAX_KEY_LENGTH, normalize_thread_key
 from threadline.domain.models import (
     Author,
@@ -19,7 +24,7 @@ from threadline.domain.models import (
 )
 from threadline.domain.moderation import Actor
 from threadline.domain.tree import placeholder, visible_tree
-from threadline.service import pipeline
+from threadline.service import pipeline, privacy_texts
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -43,6 +48,10 @@ class CommentDraft:
     # Who is signed in to the dashboard in the posting browser, if anyone: a member of the
     # site's newsroom gets a staff badge on the comment.
     actor: Actor | None = None
+    # "Email me when someone replies" (needs the author's email), and the language of those
+    # mails (a tag such as "de" or "fr-CH"; anything but en/de/fr means English).
+    notify_replies: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +94,12 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
     site = get_site(ctx, draft.site)
     key = clean_thread_key(draft.thread, site)
     author = _clean_author(draft.author)
+    if draft.notify_replies and author.email is None:
+        raise InvalidInput(
+            "Give your email address to be told about replies.",
+            code="email_required_for_notifications",
+            field="notify_replies",
+        )
     body = _clean_body(draft.body, site)
     title = (
         clean_text(draft.title, "title", max_length=MAX_TITLE_LENGTH, multiline=False)
@@ -121,7 +136,7 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
 
     published = 1 if status is CommentStatus.PUBLISHED else 0
 
-    def job(db: Gateway) -> tuple[Comment, Thread]:
+    def job(db: Gateway) -> tuple[Comment, Thread, bool]:
         # Two statements for a new discussion's comment, three for a reply: the parent is
         # kept from changing first (shared: replies to it do not wait for each other), then
         # the thread moves to its next version, then the comment goes in with that version
@@ -162,10 +177,15 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
         )
         if staff_id is not None:
             comment = db.set_comment_author_user(comment.id, staff_id)
-        return comment, thread
+        if draft.notify_replies:
+            db.subscribe_replies(comment.id, privacy_texts.pick_language([draft.language]))
+        return comment, thread, parent is not None and parent.notify_replies
 
-    comment, thread = ctx.store.write(job)
+    comment, thread, parent_asked = ctx.store.write(job)
     ctx.bus.publish(CommentPosted(site.slug, thread.key, thread.id, thread.version, comment.id))
+    # Only when the parent's author asked: the mailer then reads and checks the rest.
+    if status is CommentStatus.PUBLISHED and parent_asked:
+        ctx.bus.publish(ReplyPublished(site.slug, comment.id))
     if status is CommentStatus.REJECTED:  # kept for the moderators' Rejected queue
         raise InvalidInput(pipeline.REJECTED_MESSAGE, code="comment_rejected", field="body")
     return PostedComment(comment, thread, token)

@@ -14,7 +14,7 @@ from typing import Any
 
 from threadline.auth import permissions
 from threadline.domain.errors import Conflict, InvalidInput, NotFound, ThreadlineError
-from threadline.domain.events import CommentModerated, ThreadModerated
+from threadline.domain.events import CommentModerated, ReplyPublished, ThreadModerated
 from threadline.domain.models import Comment, CommentStatus, Site, Thread
 from threadline.domain.moderation import Actor, AuditEntry, Ban, Queue, QueueItem
 from threadline.service.context import ServiceContext
@@ -178,7 +178,7 @@ def _set_status(
     target, who = _target(ctx, actor, comment_id)
     now = ctx.clock()
 
-    def job(db: Gateway) -> tuple[Comment, int]:
+    def job(db: Gateway) -> tuple[Comment, int, bool]:
         current = db.lock_comment(comment_id)
         assert current is not None
         if current.status is CommentStatus.DELETED:
@@ -202,12 +202,14 @@ def _set_status(
             {"status": status.value},
             reason,
         )
-        return replace(updated, version=version), version
+        return replace(updated, version=version), version, now_published and not was
 
-    updated, version = ctx.store.write(job)
+    updated, version, shown_now = ctx.store.write(job)
     ctx.bus.publish(
         CommentModerated(target.site.slug, target.thread.key, target.thread.id, version, comment_id)
     )
+    if shown_now and updated.parent_id is not None:  # a held reply approved: mail its parent
+        ctx.bus.publish(ReplyPublished(target.site.slug, comment_id))
     return updated
 
 

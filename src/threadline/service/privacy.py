@@ -63,6 +63,8 @@ class PersonalComment:
     downvotes: int
     ip: str | None
     user_agent: str | None
+    # "Email me when someone replies" is on for this comment.
+    notify_replies: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,7 @@ def collect(db: Gateway, site: Site, person: Person, now: datetime) -> PersonalD
             downvotes=c.downvotes,
             ip=c.ip,
             user_agent=c.user_agent,
+            notify_replies=c.notify_replies,
         )
         for c in held
     ]

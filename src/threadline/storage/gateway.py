@@ -26,6 +26,7 @@ from threadline.domain.models import (
 from threadline.domain.tree import CommentShape
 from threadline.storage.account_queries import AccountQueries
 from threadline.storage.moderation_queries import ModerationQueries
+from threadline.storage.notification_queries import NotificationQueries
 from threadline.storage.privacy_queries import PrivacyQueries
 from threadline.storage.reader_queries import ReaderQueries
 from threadline.storage.site_rules_queries import SiteRulesQueries, word_lists_from_json
@@ -109,7 +110,7 @@ def _thread(row: Row) -> Thread:
 COMMENT_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_email, author_website, "
     "body, html, created_at, edited_at, upvotes, downvotes, featured, author_user_id, "
-    "changed_version"
+    "changed_version, notify_replies"
 )
 
 
@@ -163,6 +164,7 @@ def _comment(row: Row) -> Comment:
         featured=bool(row["featured"]),
         staff=row["author_user_id"] is not None,
         version=row["changed_version"],
+        notify_replies=bool(row["notify_replies"]),
     )
 
 
@@ -198,6 +200,7 @@ class Gateway(
     PrivacyQueries,
     SiteRulesQueries,
     TransferQueries,
+    NotificationQueries,
 ):
     """Typed queries over one connection. Writes are only called inside a write job.
 

@@ -47,6 +47,7 @@ class HeldComment:
     ip: str | None
     user_agent: str | None
     edit_token_hash: str | None
+    notify_replies: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,8 @@ _HELD_COLUMNS = (
     "c.author_name AS author_name, c.author_email AS author_email, "
     "c.author_website AS author_website, c.body AS body, c.created_at AS created_at, "
     "c.edited_at AS edited_at, c.upvotes AS upvotes, c.downvotes AS downvotes, c.ip AS ip, "
-    "c.user_agent AS user_agent, c.edit_token_hash AS edit_token_hash"
+    "c.user_agent AS user_agent, c.edit_token_hash AS edit_token_hash, "
+    "c.notify_replies AS notify_replies"
 )
 
 
@@ -112,6 +114,7 @@ def _held(row: Any) -> HeldComment:
         ip=row["ip"],
         user_agent=row["user_agent"],
         edit_token_hash=row["edit_token_hash"],
+        notify_replies=bool(row["notify_replies"]),
     )
 
 
@@ -212,8 +215,8 @@ class PrivacyQueries(Queries):
         self._exec(
             f"UPDATE comments SET {content}, author_email = NULL, author_website = NULL, "
             "edit_token_hash = NULL, ip = NULL, user_agent = NULL, author_key = NULL, "
-            "fingerprint = NULL, moderation_signals = '[]', moderation_reasons = '[]' "
-            "WHERE id = :id",
+            "fingerprint = NULL, moderation_signals = '[]', moderation_reasons = '[]', "
+            "notify_replies = 0, notify_lang = NULL WHERE id = :id",
             {"id": comment_id, "now": to_us(now), "anonymous": ANONYMOUS},
         )
 
