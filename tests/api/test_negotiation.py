@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from threadline.api.negotiation import accepts_gzip, not_modified, preferred_languages
+from threadline.api.negotiation import (
+    accepts_gzip,
+    not_modified,
+    preferred_languages,
+    reader_language,
+)
 
 ETAG = 'W/"7-42"'
 
@@ -62,3 +67,10 @@ def test_preferred_languages_by_weight_then_order() -> None:
     assert preferred_languages("en;q=0.2, de") == ["de", "en"]
     assert preferred_languages("de;q=0, fr;q=oops, it") == ["it"]  # refused and unreadable
     assert preferred_languages(None) == [] and preferred_languages(" , ;q=1") == []
+
+
+def test_reader_language_given_then_accept_language_then_english() -> None:
+    assert reader_language("fr-CH", "de") == "fr-CH"  # passed on; the texts pick by "fr"
+    assert reader_language(None, "es, de;q=0.8") == "de"
+    assert reader_language("", "es") == "en"
+    assert reader_language(None, None) == "en"

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threadline.api.negotiation import preferred_languages
+from threadline.api.negotiation import reader_language
 from threadline.api.request import bearer_token, client_info, path_id, read_json
 from threadline.api.schemas import (
     CommentOnlyOut,
@@ -24,7 +24,7 @@ from threadline.auth.sessions import SESSION_COOKIE
 from threadline.domain.errors import AuthRequired, InvalidInput
 from threadline.domain.models import Author
 from threadline.domain.moderation import Actor
-from threadline.service import accounts, privacy_texts
+from threadline.service import accounts
 from threadline.service import comments as comment_service
 from threadline.service import own_comments as own_service
 from threadline.service import votes as vote_service
@@ -66,11 +66,7 @@ async def post_comment(request: Request) -> Response:
         actor=await _signed_in(request),
         notify_replies=data.notify_replies,
         # The mails' language: the widget's when it says; else the browser's; else English.
-        language=privacy_texts.pick_language(
-            [data.lang]
-            if data.lang
-            else preferred_languages(request.headers.get("accept-language"))
-        )
+        language=reader_language(data.lang, request.headers.get("accept-language"))
         if data.notify_replies
         else None,
     )

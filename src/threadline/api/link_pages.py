@@ -1,6 +1,6 @@
 """What the small pages opened from mailed links share (api/privacy.py's data page,
-api/notifications.py's unsubscribe page): a strict page shell in the reader's language,
-the language chosen from the link or the browser, and a bounded form reader."""
+api/notifications.py's unsubscribe page): a strict page shell in the reader's language and a
+bounded form reader."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from threadline.api.negotiation import preferred_languages
-from threadline.service import privacy_texts
-
 MAX_FORM_BYTES = 4096
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; form-action 'self'; base-uri 'none'; "
@@ -21,14 +18,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the page's address holds the link's token
     "Cache-Control": "no-store",
 }
-
-
-def page_language(request: Request, given: str | None) -> str:
-    """The link's language (`lang`, as the mail wrote it) decides; without one, the
-    browser's Accept-Language; else English."""
-    if given:
-        return given
-    return privacy_texts.pick_language(preferred_languages(request.headers.get("accept-language")))
 
 
 def page(language: str, title: str, body: str, status: int = 200) -> HTMLResponse:

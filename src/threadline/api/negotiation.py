@@ -1,6 +1,8 @@
-"""Conditional requests and content coding, read the way RFC 9110 says."""
+"""Conditional requests, content coding and languages, read the way RFC 9110 says."""
 
 from __future__ import annotations
+
+from threadline.service import privacy_texts
 
 
 def _opaque(tag: str) -> str:
@@ -56,3 +58,12 @@ def preferred_languages(accept_language: str | None) -> list[str]:
         if tag != "*" and weight > 0
     )
     return [tag for _, _, tag in ranked]
+
+
+def reader_language(given: str | None, accept_language: str | None) -> str:
+    """The language to answer a reader in: the tag given (a mailed link's or the widget's
+    `lang`), else the first supported one of Accept-Language, else English. A given tag is
+    passed on as it is; privacy_texts picks among the supported languages by its first part."""
+    if given:
+        return given
+    return privacy_texts.pick_language(preferred_languages(accept_language))

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from threadline.api.link_pages import page, page_language, read_form
+from threadline.api.link_pages import page, read_form
+from threadline.api.negotiation import reader_language
 from threadline.api.state import api_state
 from threadline.domain.errors import ThreadlineError
 from threadline.service import reply_notifications, reply_texts
@@ -26,15 +27,13 @@ PATH = reply_notifications.UNSUBSCRIBE_PATH
 
 
 def _texts(request: Request, given: str | None) -> ReplyTexts:
-    return reply_texts.texts(page_language(request, given))
-
-
-def _page(words: ReplyTexts, title: str, body: str, status: int = 200) -> HTMLResponse:
-    return page(words.language, title, body, status)
+    return reply_texts.texts(reader_language(given, request.headers.get("accept-language")))
 
 
 def _refused(words: ReplyTexts) -> HTMLResponse:
-    return _page(words, words.refused_title, f'<p role="alert">{escape(words.refused)}</p>', 403)
+    return page(
+        words.language, words.refused_title, f'<p role="alert">{escape(words.refused)}</p>', 403
+    )
 
 
 async def unsubscribe_page(request: Request) -> Response:
@@ -53,7 +52,7 @@ async def unsubscribe_page(request: Request) -> Response:
         f'<input type="hidden" name="lang" value="{words.language}">'
         f'<button type="submit">{escape(words.button)}</button></form>'
     )
-    return _page(words, words.title.format(site=who.site.name), body)
+    return page(words.language, words.title.format(site=who.site.name), body)
 
 
 async def unsubscribe_action(request: Request) -> Response:
@@ -67,7 +66,7 @@ async def unsubscribe_action(request: Request) -> Response:
     except ThreadlineError:
         return _refused(words)
     done = words.done.format(site=who.site.name, email=who.email)
-    return _page(words, words.done_title, f'<p role="status">{escape(done)}</p>')
+    return page(words.language, words.done_title, f'<p role="status">{escape(done)}</p>')
 
 
 def page_routes() -> list[Route]:

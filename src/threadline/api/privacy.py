@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from threadline.api.link_pages import PAGE_HEADERS, page, page_language, read_form
+from threadline.api.link_pages import PAGE_HEADERS, page, read_form
+from threadline.api.negotiation import reader_language
 from threadline.api.request import client_info, read_json
 from threadline.api.schemas import encoder
 from threadline.api.state import api_state, json_response
@@ -137,7 +138,7 @@ async def request_link(request: Request) -> Response:
         client_info(request, api.addresses),
         base_url=settings.public_url or str(request.base_url),
         lifetime=timedelta(minutes=max(1, settings.privacy_link_minutes)),
-        language=page_language(request, data.lang),
+        language=reader_language(data.lang, request.headers.get("accept-language")),
     )
     # Looked up and mailed after the answer, so neither the answer nor its timing says
     # whether the address is known here.
@@ -155,17 +156,15 @@ async def request_link(request: Request) -> Response:
 
 
 def _texts(request: Request, given: str | None) -> LinkTexts:
-    return privacy_texts.texts(page_language(request, given))
-
-
-def _page(words: LinkTexts, title: str, body: str, status: int = 200) -> HTMLResponse:
-    return page(words.language, title, body, status)
+    return privacy_texts.texts(reader_language(given, request.headers.get("accept-language")))
 
 
 def _refused(words: LinkTexts, exc: ThreadlineError) -> HTMLResponse:
     status = 403 if exc.code.startswith("link_") else 400
     message = words.error(exc.code, exc.message)
-    return _page(words, words.refused_title, f'<p role="alert">{escape(message)}</p>', status)
+    return page(
+        words.language, words.refused_title, f'<p role="alert">{escape(message)}</p>', status
+    )
 
 
 def _html(template: str, **markup: str) -> str:
@@ -211,7 +210,7 @@ async def link_page(request: Request) -> Response:
         f"{escape(words.copy)}</label></p>"
         f'<button type="submit">{escape(words.erase)}</button></form>'
     )
-    return _page(words, words.title.format(site=grant.site.name), body)
+    return page(words.language, words.title.format(site=grant.site.name), body)
 
 
 def _download(data: PersonalData) -> Response:
@@ -235,8 +234,8 @@ async def link_action(request: Request) -> Response:
             data = await run_in_threadpool(privacy_links.export_by_link, api.ctx, token)
             return _download(data)
         if action != "erase" or form.get("confirm") != "1":
-            return _page(
-                words,
+            return page(
+                words.language,
                 words.unconfirmed_title,
                 f'<p role="alert">{escape(words.unconfirmed)}</p>',
                 400,
@@ -247,8 +246,8 @@ async def link_action(request: Request) -> Response:
     if form.get("copy") == "1":
         return _download(copy)
     removed = report.comments_removed + report.comments_anonymized
-    return _page(
-        words,
+    return page(
+        words.language,
         words.erased_title,
         f'<p role="status">{escape(words.erased.format(n=removed))}</p>',
     )
