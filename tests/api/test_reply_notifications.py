@@ -113,6 +113,16 @@ def _only_mail_is_about(inbox: Inbox, witness: str) -> EmailMessage:
     return message
 
 
+def _witness(client: TestClient, inbox: Inbox) -> EmailMessage:
+    """Someone else opts in and is replied to: their mail, the only one that arrives, shows
+    that nothing was sent before it."""
+    other = post(
+        client, "Mine", author={"name": "Otto", "email": "otto@example.org"}, notify_replies=True
+    )
+    _reply(client, other["comment"]["id"], "The witness")
+    return _only_mail_is_about(inbox, "The witness")
+
+
 def test_an_opted_in_parent_gets_one_mail_with_excerpt_and_links(
     mail_client: TestClient, smtp_inbox: Inbox
 ) -> None:
@@ -172,14 +182,7 @@ def test_no_mail_once_the_parents_author_erased_their_data(
         },
     )
     assert late.status_code in (201, 409), late.text  # kept as a placeholder, or refused
-    other = post(
-        mail_client,
-        "Mine",
-        author={"name": "Otto", "email": "otto@example.org"},
-        notify_replies=True,
-    )
-    _reply(mail_client, other["comment"]["id"], "The witness")
-    _only_mail_is_about(smtp_inbox, "The witness")
+    _witness(mail_client, smtp_inbox)
 
 
 def _moderator(client: TestClient) -> dict[str, str]:
@@ -285,14 +288,7 @@ def test_unsubscribe_page_changes_nothing_until_confirmed(
     smtp_inbox.messages.clear()
     _reply(mail_client, first, "After the unsubscribe")
     _reply(mail_client, second, "After the unsubscribe, too", "article-2")
-    other = post(
-        mail_client,
-        "Mine",
-        author={"name": "Otto", "email": "otto@example.org"},
-        notify_replies=True,
-    )
-    _reply(mail_client, other["comment"]["id"], "The witness")
-    message = _only_mail_is_about(smtp_inbox, "The witness")
+    message = _witness(mail_client, smtp_inbox)
     assert message["To"] == "otto@example.org"
 
 
