@@ -298,12 +298,14 @@ def test_requests_are_rate_limited_per_network(make_client: Callable[..., TestCl
 # -- in the reader's language ---------------------------------------------------------------
 
 
-def _ask_in(client: TestClient, lang: object = None, **headers: str) -> None:
+def _ask_in(client: TestClient, lang: object = None, **headers: str) -> str:
+    """Ask for a link; the answer's message."""
     body = {"site": "demo", "email": EMAIL} | ({} if lang is None else {"lang": lang})
     validate_schema("PrivacyRequestIn", body)
     response = client.post(REQUESTS, json=body, headers=headers)
     assert_documented("POST", REQUESTS, response)
     assert response.status_code == 202, response.text
+    return str(response.json()["message"])
 
 
 def _html_lang(page_text: str) -> str:
@@ -314,6 +316,7 @@ def _html_lang(page_text: str) -> str:
 
 WORDS: dict[str, dict[str, Any]] = {
     "en": {
+        "accepted": "a link to download or erase them is on its way to it.",
         "subject": "Your data on Demo News",
         "mail": ["someone (we hope you) asked", "It works once, for 60 minutes:", "ignore this"],
         "page": ["Download my data (JSON)", "Erase my data</button>", "It works <b>once</b>"],
@@ -322,6 +325,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "used": "This link has been used already",
     },
     "de": {
+        "accepted": "ist ein Link zum Herunterladen oder Löschen an sie unterwegs.",
         "subject": "Ihre Daten bei Demo News",
         "mail": [
             "jemand (hoffentlich Sie) hat die Daten angefordert",
@@ -339,6 +343,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "used": "Dieser Link wurde bereits verwendet",
     },
     "fr": {
+        "accepted": "un lien pour les télécharger ou les effacer lui est envoyé.",
         "subject": "Vos données sur Demo News",
         "mail": [
             "quelqu’un (vous, nous l’espérons) a demandé les données",
@@ -369,7 +374,8 @@ def test_the_mail_and_its_page_speak_the_readers_language(
     app_clock(mail_client)
     _post_theirs(mail_client, "Mine")
     # The request's own Accept-Language does not count when the widget names a language.
-    _ask_in(mail_client, tag, **{"Accept-Language": "fr" if language != "fr" else "de"})
+    answer = _ask_in(mail_client, tag, **{"Accept-Language": "fr" if language != "fr" else "de"})
+    assert words["accepted"] in answer, answer
     [message] = smtp_inbox.wait(1)
     assert message["Subject"] == words["subject"]
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -404,9 +410,11 @@ def test_without_lang_the_requests_accept_language_decides(
     mail_client: TestClient, smtp_inbox: Inbox
 ) -> None:
     _post_theirs(mail_client)
-    _ask_in(mail_client, **{"Accept-Language": "es-ES, fr;q=0.5, de;q=0.9, *;q=0.1"})
-    _ask_in(mail_client, "", **{"Accept-Language": "it, fr-BE;q=0.8"})  # empty: not given
-    _ask_in(mail_client)  # neither: English
+    german = _ask_in(mail_client, **{"Accept-Language": "es-ES, fr;q=0.5, de;q=0.9, *;q=0.1"})
+    french = _ask_in(mail_client, "", **{"Accept-Language": "it, fr-BE;q=0.8"})  # "": not given
+    english = _ask_in(mail_client)  # neither: English
+    assert WORDS["de"]["accepted"] in german and WORDS["fr"]["accepted"] in french
+    assert WORDS["en"]["accepted"] in english
     messages = smtp_inbox.wait(3)
     assert sorted(m["Subject"] for m in messages) == sorted(
         ["Ihre Daten bei Demo News", "Vos données sur Demo News", "Your data on Demo News"]

@@ -88,12 +88,6 @@ class PrivacyRequestOut(Struct):
     message: str
 
 
-ACCEPTED = (
-    "If comments were given with this address on this site, a link to download or erase "
-    "them is on its way to it."
-)
-
-
 def _tokens(data: PrivacyTokensIn) -> list[tuple[int, str]]:
     return [(c.id, c.token) for c in data.comments]
 
@@ -130,6 +124,7 @@ async def request_link(request: Request) -> Response:
     api = api_state(request)
     data = await read_json(request, PrivacyRequestIn, api.settings.max_request_bytes)
     settings = api.settings
+    language = reader_language(data.lang, request.headers.get("accept-language"))
     accepted = await run_in_threadpool(
         privacy_links.accept_request,
         api.ctx,
@@ -138,14 +133,14 @@ async def request_link(request: Request) -> Response:
         client_info(request, api.addresses),
         base_url=settings.public_url or str(request.base_url),
         lifetime=timedelta(minutes=max(1, settings.privacy_link_minutes)),
-        language=reader_language(data.lang, request.headers.get("accept-language")),
+        language=language,
     )
     # Looked up and mailed after the answer, so neither the answer nor its timing says
     # whether the address is known here.
     mailer = Mailer(MailSettings.from_settings(settings))
     task = BackgroundTask(privacy_links.answer, api.ctx, mailer, accepted)
     return Response(
-        encoder.encode(PrivacyRequestOut(ACCEPTED)),
+        encoder.encode(PrivacyRequestOut(privacy_texts.texts(language).accepted)),
         status_code=202,
         media_type="application/json",
         background=task,

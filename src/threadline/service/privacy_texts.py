@@ -38,6 +38,8 @@ class LinkTexts:
     erased_title: str
     erased: str  # {n}
     refused_title: str
+    # the API's answer to a request for a link (the same whether the address is known or not)
+    accepted: str
     # messages of the service's link errors, by their stable code
     errors: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -89,6 +91,10 @@ ENGLISH = LinkTexts(
     erased="{n} comment(s) on this site no longer carry anything about you. This link is now "
     "spent.",
     refused_title="This link cannot be used",
+    accepted=(
+        "If comments were given with this address on this site, a link to download or "
+        "erase them is on its way to it."
+    ),
     errors=MappingProxyType(
         {
             "link_invalid": "This link is not valid; ask for a new one from the comments of "
@@ -138,6 +144,10 @@ GERMAN = LinkTexts(
     erased="{n} Kommentar(e) auf dieser Website enthalten nichts mehr über Sie. Dieser Link "
     "ist nun verbraucht.",
     refused_title="Dieser Link kann nicht verwendet werden",
+    accepted=(
+        "Wenn auf dieser Website Kommentare mit dieser Adresse geschrieben wurden, ist ein "
+        "Link zum Herunterladen oder Löschen an sie unterwegs."
+    ),
     errors=MappingProxyType(
         {
             "link_invalid": "Dieser Link ist ungültig; fordern Sie bei den Kommentaren der "
@@ -185,6 +195,10 @@ FRENCH = LinkTexts(
     erased="{n} commentaire(s) sur ce site ne portent plus rien sur vous. Ce lien est "
     "désormais utilisé.",
     refused_title="Ce lien ne peut pas être utilisé",
+    accepted=(
+        "Si des commentaires ont été publiés sur ce site avec cette adresse, un lien pour "
+        "les télécharger ou les effacer lui est envoyé."
+    ),
     errors=MappingProxyType(
         {
             "link_invalid": "Ce lien n’est pas valide ; demandez-en un nouveau depuis les "
