@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from threadline.moderation.moderator import Moderator
 from threadline.moderation.signals import TOXICITY
-from threadline.moderation.toxicity import FEATURES, strip_quotes
+from threadline.moderation.toxicity import FEATURES, ToxicityScorer, strip_quotes
 
 TOXIC = [
     "You are a stupid idiot and everyone here knows it.",
@@ -71,6 +74,29 @@ def test_quoted_parent_is_not_held_against_the_reply(moderator: Moderator) -> No
     assert "replying to a comment scored" in quoted.reason
     assert "not counted" in copy.reason
     assert alone.score < 0.1
+
+
+class _CountingScorer(ToxicityScorer):
+    """The real scorer, counting the texts it computes features for."""
+
+    texts_scored = 0
+
+    def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        self.texts_scored += len(texts)
+        return super().features(texts)
+
+
+def test_a_parent_is_scored_once_for_all_its_replies(moderator: Moderator) -> None:
+    shipped = moderator.toxicity
+    scorer = _CountingScorer.from_package(shipped.net, shipped.combiner, shipped.ngrams)
+    parent = "You are an idiot and a liar, nobody wants you here."
+    named = f"replying to a comment scored {shipped.scores([parent])[0]:.2f}"
+    first = scorer.score_many(["I agree.", "Calm down, both of you."], [parent, parent])
+    assert scorer.texts_scored == 3  # the two replies and their parent once
+    later = scorer.score_many(["Why so angry?"], [parent])
+    assert scorer.texts_scored == 4  # the parent's score was kept
+    assert all(named in signal.reason for signal in [*first, *later])
+    assert scorer.score_many(["Why so angry?"], [None])[0].score == later[0].score
 
 
 def test_strip_quotes() -> None:

@@ -19,6 +19,7 @@ the parent's own score.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from importlib import resources
 
@@ -54,6 +55,11 @@ _SECOND_PERSON = frozenset(
 )
 _QUOTE_RUN = 5  # words copied from the parent in a row that count as a quotation
 _STRIP = "\"'“”‘’`.,;:!?()[]{}<>*_~-"
+_CONTEXT_CACHE = 4096  # parents' scores kept (≈ 100 bytes each)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def strip_quotes(text: str, parent: str | None) -> str:
@@ -99,6 +105,9 @@ class ToxicityScorer:
         self._swearing = swearing
         self._insults = insults
         self._repaired: dict[str, str] = {}
+        # Parents' scores by a digest of their text: a comment that draws many replies is
+        # scored once, not with every reply (its score only feeds the reason).
+        self._context_scores: dict[bytes, float] = {}
 
     @classmethod
     def from_package(
@@ -233,11 +242,15 @@ class ToxicityScorer:
     ) -> list[Signal]:
         parents = list(parent_texts) if parent_texts is not None else [None] * len(texts)
         own = [strip_quotes(t, p) for t, p in zip(texts, parents, strict=True)]
-        context = [p for p in parents if p]
+        parent_score = {p: self._context_scores.get(_digest(p)) for p in parents if p}
+        context = [p for p, known in parent_score.items() if known is None]
         batch = own + context
         rows = self.features(batch) if batch else np.zeros((0, len(FEATURES)))
         probs = self.combiner.predict(rows) if batch else np.zeros(0)
-        parent_score = dict(zip(context, probs[len(own) :].tolist(), strict=True))
+        if len(self._context_scores) + len(context) > _CONTEXT_CACHE:
+            self._context_scores.clear()
+        for text, computed in zip(context, probs[len(own) :].tolist(), strict=True):
+            parent_score[text] = self._context_scores[_digest(text)] = computed
         signals = []
         for k in range(len(own)):
             score = float(probs[k])
