@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import logging
@@ -10,7 +11,6 @@ import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any
@@ -44,12 +44,16 @@ from threadline.live.broker import Broker, Notice, notice_for
 from threadline.live.hub import Hub
 from threadline.moderation import Moderator
 from threadline.notify.mail import Mailer, MailSettings
-from threadline.service import reply_notifications
+from threadline.notify.webhook_client import WebhookClient
+from threadline.service import desk_alerts, mail_outbox
 from threadline.service.context import ServiceContext
+from threadline.service.desk_alerts import AlertSchedule
 from threadline.service.retention import retention_loop
 from threadline.service.scoring import CommentScorer
 from threadline.service.secrets import server_secret
 from threadline.service.sites import list_sites
+from threadline.service.sweeper import Sweeper
+from threadline.service.webhook_delivery import USER_AGENT, delivery_loop
 from threadline.storage.base import Store
 from threadline.text.render import Renderer
 
@@ -152,19 +156,43 @@ def build_context(settings: Settings, store: Store) -> ServiceContext:
     )
 
 
-def reply_mailer(settings: Settings, ctx: ServiceContext) -> ThreadPoolExecutor:
-    """Reply notifications (service/reply_notifications.py), mailed by a background worker
-    after the reply's write committed: the request that published the reply never waits.
-    The links in them start at `public_url`; without it, at this server's host and port."""
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reply-mail")
-    mailer = Mailer(MailSettings.from_settings(settings))
+def mail_senders(settings: Settings, ctx: ServiceContext) -> list[Sweeper]:
+    """The background mail senders, started and stopped by the lifespan: reply notifications
+    from their outbox (service/mail_outbox.py) — woken by the bus's `ReplyPublished` so a
+    reply's mail goes out at once, and swept every `mail_sweep_s` for what a restart or a
+    failed attempt left — and, with a mail server configured, desk alerts
+    (service/desk_alerts.py) every `desk_alert_sweep_s`. The links in them start at
+    `public_url`; without it, at this server's host and port."""
+    # One attempt per sweep: the outbox retries, with a growing delay, not the sweep.
+    mailer = Mailer(MailSettings.from_settings(settings), retry_delays_s=())
     base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    replies = Sweeper(
+        "reply-mail",
+        lambda: mail_outbox.send_due(
+            ctx, mailer, base_url, settings.mail_retry_s, replies.keep_going
+        ),
+        settings.mail_sweep_s,
+    )
+    ctx.bus.subscribe(ReplyPublished, lambda event: replies.wake())
+    senders = [replies]
+    if settings.desk_alert_sweep_s > 0 and mailer.configured:
+        schedule = AlertSchedule(settings.desk_alert_batch_minutes, settings.desk_alert_daily_hour)
+        alerts = Sweeper(
+            "desk-alerts",
+            lambda: desk_alerts.send_due(ctx, mailer, base_url, schedule, alerts.keep_going),
+            settings.desk_alert_sweep_s,
+        )
+        senders.append(alerts)
+    return senders
 
-    def on_reply(event: ReplyPublished) -> None:
-        worker.submit(reply_notifications.send_for, ctx, mailer, event.comment_id, base_url)
 
-    ctx.bus.subscribe(ReplyPublished, on_reply)
-    return worker
+def webhook_client(settings: Settings) -> WebhookClient:
+    """The client every webhook request goes through (notify/webhook_client.py)."""
+    return WebhookClient(
+        max(1, settings.webhook_timeout_ms) / 1000,
+        settings.webhook_allow_private_addresses,
+        USER_AGENT,
+    )
 
 
 def create_app(
@@ -179,7 +207,8 @@ def create_app(
         ThreadChanged, lambda event: pages.invalidate((event.site_slug, event.thread_key))
     )
     broker = open_broker(settings)
-    reply_mail = reply_mailer(settings, ctx)
+    senders = mail_senders(settings, ctx)
+    webhooks = webhook_client(settings)
     ctx.bus.subscribe(ThreadChanged, lambda event: broker.publish(notice_for(event)))
     hub = Hub(
         events.loader(ctx),
@@ -233,18 +262,39 @@ def create_app(
             if settings.retention_interval_s > 0
             else None
         )
+        # Webhooks are delivered by the server only (not by apps built for tests or tools),
+        # polled every second: waking the worker after each write would cost every write a
+        # read, also on sites without webhooks.
+        webhook_worker = None
+        if server_process:
+            webhook_worker = asyncio.create_task(
+                delivery_loop(
+                    ctx,
+                    webhooks,
+                    settings.webhook_keep_days,
+                    first_retry_s=max(1, settings.webhook_first_retry_s),
+                )
+            )
+        for sender in senders:
+            sender.start()
         try:
             yield
         finally:
             if retention is not None:
                 retention.cancel()
+            if webhook_worker is not None:
+                webhook_worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await webhook_worker
+            webhooks.close()
             undo_signals()
             await hub.stop()
             unsubscribe()
             await broker.stop()
             if ctx.scorer is not None:
                 await run_in_threadpool(ctx.scorer.close)
-            reply_mail.shutdown(wait=False, cancel_futures=True)
+            for sender in senders:
+                await sender.stop()
             await run_in_threadpool(store.close)
 
     app = Starlette(
@@ -259,5 +309,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.threadline = state
-    app.state.threadline_admin = AdminState(ctx, state.addresses)
+    app.state.threadline_admin = AdminState(ctx, state.addresses, webhooks)
     return app

@@ -203,6 +203,73 @@ SETTINGS: tuple[Setting, ...] = (
         "server does not offer it).",
     ),
     Setting("mail_from", str, "", "Sender address of outgoing mail, e.g. comments@example.com."),
+    # Webhooks (docs/webhooks.md).
+    Setting(
+        "webhook_timeout_ms",
+        int,
+        5000,
+        "Longest a webhook receiver may take to answer a delivery (connect, send, first "
+        "response); slower counts as a failure and is retried later.",
+    ),
+    Setting(
+        "webhook_allow_private_addresses",
+        bool,
+        False,
+        "Let webhooks reach loopback, private, link-local and other non-public addresses "
+        "(receivers on the same machine or network). Off: such URLs are refused when added "
+        "and again on every delivery (so DNS cannot be changed to point inside).",
+    ),
+    Setting(
+        "webhook_first_retry_s",
+        int,
+        30,
+        "Seconds before a failed webhook delivery is tried again; later retries wait "
+        "proportionally longer (by default 30 s, 2 min, 10 min, 1 h, 3 h, then every 6 h) "
+        "until the delivery is a day old, when it is marked failed.",
+    ),
+    Setting(
+        "webhook_keep_days",
+        int,
+        14,
+        "Days delivered and failed webhook deliveries are kept for the dashboard and "
+        "`threadline webhook deliveries`; older ones are purged. 0: kept forever.",
+    ),
+    # The reply-mail outbox and desk alerts (docs/operations.md, docs/moderation.md).
+    Setting(
+        "mail_sweep_s",
+        int,
+        60,
+        "Seconds between sweeps of the reply-mail outbox in each server process, for mails "
+        "left over by a restart or a failed attempt (a new reply's mail is sent at once). "
+        "0: only when a reply is published.",
+    ),
+    Setting(
+        "mail_retry_s",
+        int,
+        60,
+        "Seconds before a reply notification that failed is tried again; the wait doubles "
+        "with each failure (at most an hour), and the mail is given up, logged, after a day.",
+    ),
+    Setting(
+        "desk_alert_sweep_s",
+        int,
+        60,
+        "Seconds between checks for desk alerts (mail to moderators about comments waiting "
+        "for them) in each server process. 0: this process sends none.",
+    ),
+    Setting(
+        "desk_alert_batch_minutes",
+        int,
+        10,
+        'Desk alerts "as they come": at most one mail per this many minutes per moderator '
+        "and site.",
+    ),
+    Setting(
+        "desk_alert_daily_hour",
+        int,
+        7,
+        "Hour of the day (UTC, 0-23) at which daily desk alert digests go out.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -247,6 +314,15 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = ""
+    webhook_timeout_ms: int = 5000
+    webhook_allow_private_addresses: bool = False
+    webhook_first_retry_s: int = 30
+    webhook_keep_days: int = 14
+    mail_sweep_s: int = 60
+    mail_retry_s: int = 60
+    desk_alert_sweep_s: int = 60
+    desk_alert_batch_minutes: int = 10
+    desk_alert_daily_hour: int = 7
 
     @property
     def resolved_data_dir(self) -> Path:

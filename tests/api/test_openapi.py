@@ -61,6 +61,15 @@ BROWSER_PAGES = {
     ("GET", "/admin/thread"),
     ("GET", "/admin/threads/{id}"),
     ("POST", "/admin/threads/{id}"),
+    # a site's webhooks and their deliveries (admin/webhooks.py)
+    ("GET", "/admin/sites/{slug}/webhooks"),
+    ("POST", "/admin/sites/{slug}/webhooks"),
+    ("POST", "/admin/webhooks/{id}"),
+    ("GET", "/admin/webhooks/{id}/deliveries"),
+    ("POST", "/admin/deliveries/{id}/retry"),
+    # a moderator's own desk alerts (admin/alerts.py)
+    ("GET", "/admin/alerts"),
+    ("POST", "/admin/alerts"),
 }
 
 

@@ -9,9 +9,9 @@ witness — when its mail is the only one, the earlier reply sent none.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
+import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
@@ -25,7 +25,6 @@ from tests.conftest import post
 from tests.smtp_server import Inbox, free_port, smtp_inbox
 from threadline.auth.passwords import fast_passwords
 from threadline.domain.moderation import Grant, Role
-from threadline.notify.mail import Mailer, MailSettings
 from threadline.service import accounts, reply_notifications
 from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site, configure_site
@@ -35,7 +34,6 @@ __all__ = ["smtp_inbox"]  # the fixture
 PARENT = {"name": "Paula Parent", "email": "Paula@Example.org"}
 PASSWORD = "correct horse battery staple"
 UNSUBSCRIBE = reply_notifications.UNSUBSCRIBE_PATH
-BASE = "https://comments.news.example"
 
 
 def _ctx(client: TestClient) -> ServiceContext:
@@ -394,17 +392,26 @@ def test_a_mail_server_that_is_down_does_not_fail_the_post(
     assert len(thread.json()["comments"]) == 2
 
 
-def test_a_failed_mail_is_logged(
-    make_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("configured", [True, False])
+def test_a_failed_mail_is_logged_and_kept_for_a_retry(
+    make_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture, configured: bool
 ) -> None:
-    client = _mail_client(make_client, free_port(), smtp_host="")  # the app mails nothing
+    # Nothing listens on that port; or no mail server is configured at all.
+    overrides = {} if configured else {"smtp_host": ""}
+    client = _mail_client(make_client, free_port(), **overrides)
     parent_id = _parent(client)
-    reply = _reply(client, parent_id, "Answer")
-    settings = client.app.state.threadline.settings  # type: ignore[attr-defined]
-    down = MailSettings.from_settings(dataclasses.replace(settings, smtp_host="127.0.0.1"))
-    with caplog.at_level(logging.WARNING, logger="threadline.service.reply_notifications"):
-        sent = reply_notifications.send_for(
-            _ctx(client), Mailer(down, (0.0,)), reply["comment"]["id"], BASE
+    with caplog.at_level(logging.WARNING, logger="threadline.service.mail_outbox"):
+        reply = _reply(client, parent_id, "Answer")
+        expected = (
+            f"a reply notification could not be mailed (comment {reply['comment']['id']}, "
+            "attempt 1, next in 60 s): "
+            + ("the SMTP server 127.0.0.1:" if configured else "no mail server is configured")
         )
-    assert sent is False
-    assert "a reply notification could not be mailed: the SMTP server" in caplog.text
+        deadline = time.monotonic() + 5
+        while expected not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert expected in caplog.text
+    with _ctx(client).store.reading() as db:
+        assert db.reply_mails_waiting() == 1  # kept: sent once the server answers
+        notice = db.reply_notice(reply["comment"]["id"])
+    assert notice is not None and not notice.reply_notified

@@ -1,22 +1,31 @@
 """Reply notifications below HTTP: the excerpt, the signed unsubscribe token, which replies
-are due a mail (`prepare`, no mail server needed), and the bus event behind them."""
+are due a mail (`prepare`; the real SMTP server of tests/smtp_server.py takes the one sent),
+and the bus event behind them."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.service.conftest import CLIENT
+from tests.smtp_server import Inbox, smtp_inbox
 from threadline.domain.errors import Forbidden, InvalidInput
 from threadline.domain.events import ReplyPublished
 from threadline.domain.models import Author, Site
 from threadline.domain.moderation import Actor
-from threadline.service import moderation, reply_notifications
+from threadline.notify.mail import Mailer, MailSettings
+from threadline.service import mail_outbox, moderation, reply_notifications
 from threadline.service.comments import CommentDraft, PostedComment, post_comment
 from threadline.service.context import ServiceContext
 from threadline.service.sites import configure_site
 
+__all__ = ["smtp_inbox"]  # the fixture
+
 BASE = "https://comments.news.example"
 EMAIL = "paula@example.org"
+
+
+def _smtp(port: int) -> MailSettings:
+    return MailSettings("127.0.0.1", port, "", "", False, "comments@news.example")
 
 
 def _post(
@@ -65,7 +74,7 @@ def test_tokens_name_site_and_address_and_resist_forgery(ctx: ServiceContext, si
             reply_notifications.open_unsubscribe(ctx, bad)
 
 
-def test_prepare_mails_only_what_is_due(ctx: ServiceContext, site: Site) -> None:
+def test_prepare_mails_only_what_is_due(ctx: ServiceContext, site: Site, smtp_inbox: Inbox) -> None:
     parent = _post(ctx, "Parent", email=EMAIL, notify=True)
     reply = _post(ctx, "A *fine* reply", parent=parent.comment.id, name="Rita", email="r@x.org")
     mail = reply_notifications.prepare(ctx, reply.comment.id, BASE)
@@ -75,7 +84,12 @@ def test_prepare_mails_only_what_is_due(ctx: ServiceContext, site: Site) -> None
     assert "A fine reply" in mail.body
     assert f"https://news.example/a#comment-{reply.comment.id}" in mail.body
     assert f"{BASE}/notifications/unsubscribe?token=" in mail.body
-    # Once per reply: hidden by flags and approved again, it is not mailed about twice.
+    # Once per reply: preparing changes nothing; once the outbox sent it, none is due any
+    # more (hidden by flags and approved again: test_reply_notifications_outbox.py).
+    assert reply_notifications.prepare(ctx, reply.comment.id, BASE) == mail
+    report = mail_outbox.send_due(ctx, Mailer(_smtp(smtp_inbox.port), ()), BASE, 60)
+    assert report.sent == 1
+    assert [m["To"] for m in smtp_inbox.wait(1)] == [EMAIL]
     assert reply_notifications.prepare(ctx, reply.comment.id, BASE) is None
 
     own = _post(ctx, "Mine", parent=parent.comment.id, email=EMAIL.upper())

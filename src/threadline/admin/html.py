@@ -49,6 +49,7 @@ def page(title: str, body: str, actor: Actor | None = None, csrf: str = "") -> s
             f'<nav aria-label="Dashboard"><ul>{links}'
             '<li><a href="/admin/audit">Audit log</a></li>'
             '<li><a href="/admin/sites">Sites</a></li>'
+            '<li><a href="/admin/alerts">My alerts</a></li>'
             f"{_PRIVACY_LINK if actor.is_admin else ''}</ul>"
             f'<form method="post" action="/admin/logout" class="inline">{_csrf(csrf)}'
             f'<span class="who">{_e(actor.user.display_name)}</span> '

@@ -209,9 +209,14 @@ def settings_page(
         '<label class="why">Why (for the audit log) <input name="reason" maxlength="500">'
         '</label><button type="submit">Save word lists</button></form>'
     )
+    webhooks = (  # administrators only: webhooks carry secrets and send comments out
+        f'<p class="site-links"><a href="{site_path(site, "/webhooks")}">Webhooks</a></p>'
+        if actor.is_admin
+        else ""
+    )
     body = (
-        f"{notice(message, error)}{_site_links(site)}<h2>Settings</h2>{note}{settings_form}"
-        f"{words_form}"
+        f"{notice(message, error)}{_site_links(site)}{webhooks}<h2>Settings</h2>{note}"
+        f"{settings_form}{words_form}"
     )
     return page(f"{site.name}: settings", body, actor, csrf)
 

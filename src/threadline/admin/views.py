@@ -27,6 +27,7 @@ from threadline.auth.client_ip import ClientAddressResolver
 from threadline.auth.sessions import CSRF_FIELD, SESSION_COOKIE
 from threadline.domain.errors import AuthRequired, InvalidInput, ThreadlineError
 from threadline.domain.moderation import Queue
+from threadline.notify.webhook_client import WebhookClient
 from threadline.service import accounts
 from threadline.service import moderation as mod
 from threadline.service.accounts import SESSION_LIFETIME, Authenticated
@@ -57,6 +58,7 @@ ASSET_TYPES = {
 class AdminState:
     ctx: ServiceContext
     addresses: ClientAddressResolver
+    webhooks: WebhookClient | None = None  # the test button and "retry now" send through it
 
 
 def _state(request: Request) -> AdminState:
@@ -410,8 +412,10 @@ def _assets() -> dict[str, bytes]:
 
 
 def admin_routes() -> list[BaseRoute]:
+    from threadline.admin.alerts import alert_routes  # it builds on this module
     from threadline.admin.privacy import privacy_routes  # it builds on this module
     from threadline.admin.settings import settings_routes  # it builds on this module
+    from threadline.admin.webhooks import webhook_routes  # it builds on this module
 
     files = _assets()
 
@@ -437,4 +441,6 @@ def admin_routes() -> list[BaseRoute]:
         Route("/admin/assets/{name}", asset, methods=["GET"]),
         *settings_routes(),
         *privacy_routes(),
+        *alert_routes(),
+        *webhook_routes(),
     ]

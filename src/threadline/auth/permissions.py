@@ -184,6 +184,16 @@ def check_can_export(actor: Actor | None) -> Actor:
     return who
 
 
+def check_can_manage_webhooks(actor: Actor | None) -> Actor:
+    """A site's webhooks (add, list, pause, remove, test, their deliveries): administrators
+    only. A webhook carries a secret and sends the site's comments to another system, held
+    and rejected ones included: a site's moderators do not decide where those go."""
+    who = require_actor(actor)
+    if not who.is_admin:
+        raise Forbidden("Only administrators may manage webhooks.", code="not_an_admin")
+    return who
+
+
 def check_csrf(secret_key: str, session_hash: str, given: str | None) -> None:
     """Every state-changing request of a signed-in person carries the session's CSRF token."""
     if not csrf_matches(secret_key, session_hash, given):

@@ -17,6 +17,7 @@ from threadline.cli.serve import serve
 from threadline.cli.site import site
 from threadline.cli.transfer import export, import_
 from threadline.cli.user import user
+from threadline.cli.webhook import webhook
 
 
 @click.group(
@@ -59,6 +60,7 @@ cli.add_command(export)
 cli.add_command(remap)
 cli.add_command(user)
 cli.add_command(privacy)
+cli.add_command(webhook)
 
 
 def main(argv: list[str] | None = None) -> Any:

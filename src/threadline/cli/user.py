@@ -107,3 +107,42 @@ def grant(settings: Settings, email: str, role: str, site_slug: str | None) -> N
             raise click.ClickException(exc.message) from exc
     roles = ", ".join(g.role.value + (f"@{g.site_id}" if g.site_id else "") for g in actor.grants)
     click.echo(f"{actor.user.email}: {roles}")
+
+
+# The choices of service/desk_alerts.Every (kept here so `--help` needs no service import).
+ALERT_CHOICES = ("immediate", "hourly", "daily", "off")
+
+
+@user.command(
+    "alerts",
+    epilog="\b\nExample:\n"
+    "  threadline user alerts mod@daily.example --site daily --every immediate\n"
+    "  threadline user alerts editor@daily.example --site weekly --every daily\n"
+    "  threadline user alerts mod@daily.example --site daily --every off",
+)
+@click.argument("email")
+@click.option("--site", "site_slug", required=True, help="The site the alerts are about.")
+@click.option(
+    "--every",
+    type=click.Choice(ALERT_CHOICES),
+    required=True,
+    help="immediate: as comments come, at most one mail per desk_alert_batch_minutes; "
+    "hourly or daily: a digest (daily at desk_alert_daily_hour UTC); off: no mail.",
+)
+@pass_settings
+def alerts(settings: Settings, email: str, site_slug: str, every: str) -> None:
+    """Mail EMAIL when comments wait for the desk of a site.
+
+    EMAIL is a moderator of the site, or an admin. The mail lists the comments newly held
+    for review or reported by readers; nothing is sent when nothing is new."""
+    from threadline.service import desk_alerts
+
+    schedule = desk_alerts.AlertSchedule(
+        settings.desk_alert_batch_minutes, settings.desk_alert_daily_hour
+    )
+    with service_context(settings) as ctx:
+        try:
+            chosen = desk_alerts.set_alert_for_email(ctx, email, site_slug, every, schedule)
+        except ThreadlineError as exc:
+            raise click.ClickException(exc.message) from exc
+    click.echo(f"desk alerts for {email.strip().casefold()} on {site_slug!r}: {chosen.value}")

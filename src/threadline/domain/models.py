@@ -74,6 +74,8 @@ class Site:
     settings: SiteSettings
     created_at: datetime
     word_lists: SiteWordLists = field(default_factory=SiteWordLists)
+    # The events some active webhook of the site wants: writes record no others.
+    webhook_events: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from threadline.domain.models import (
 )
 from threadline.domain.moderation import Actor
 from threadline.domain.tree import placeholder, visible_tree
-from threadline.service import pipeline, privacy_texts
+from threadline.service import pipeline, privacy_texts, webhook_events
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -179,11 +179,17 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
             comment = db.set_comment_author_user(comment.id, staff_id)
         if draft.notify_replies:
             db.subscribe_replies(comment.id, privacy_texts.pick_language([draft.language]))
-        return comment, thread, parent is not None and parent.notify_replies
+        webhook_events.record_status(db, site, status, now, comment.id, thread.id)
+        asked = parent is not None and parent.notify_replies
+        if asked and status is CommentStatus.PUBLISHED:
+            # The mail is due durably with the reply itself (service/mail_outbox.py sends it);
+            # a comment whose parent did not ask costs nothing here.
+            db.enqueue_reply_mail(comment.id, now)
+        return comment, thread, asked
 
     comment, thread, parent_asked = ctx.store.write(job)
     ctx.bus.publish(CommentPosted(site.slug, thread.key, thread.id, thread.version, comment.id))
-    # Only when the parent's author asked: the mailer then reads and checks the rest.
+    # Only when the parent's author asked: the cue that wakes the outbox's sender.
     if status is CommentStatus.PUBLISHED and parent_asked:
         ctx.bus.publish(ReplyPublished(site.slug, comment.id))
     if status is CommentStatus.REJECTED:  # kept for the moderators' Rejected queue
@@ -253,6 +259,9 @@ def edit_comment(
                 delta = -1
             if assessment.status is not current.status:
                 updated = db.set_comment_status(comment_id, assessment.status, None, now)
+                webhook_events.record_status(
+                    db, site, assessment.status, now, comment_id, thread.id
+                )
         # Findings are replaced unless the comment stays held for its earlier reasons.
         stays_held = current.status is not CommentStatus.PUBLISHED
         if (assessment.decision is not None or assessment.reasons) and not (
@@ -267,6 +276,14 @@ def edit_comment(
                 signals=assessment.signals,
             )
         version = db.bump_version(thread.id, published_delta=delta, comment_id=comment_id)
+        webhook_events.record(
+            db,
+            site,
+            webhook_events.WebhookEvent.COMMENT_EDITED,
+            now,
+            comment_id=comment_id,
+            thread_id=thread.id,
+        )
         replies = db.count_visible_replies(comment_id)
         return replace(updated, reply_count=replies, version=version), version
 
@@ -296,6 +313,7 @@ def delete_comment(
         )
         was_published = current.status is CommentStatus.PUBLISHED
         db.mark_deleted(comment_id, now)
+        webhook_events.record_status(db, site, CommentStatus.DELETED, now, comment_id, thread.id)
         return db.bump_version(
             thread.id, published_delta=-1 if was_published else 0, comment_id=comment_id
         )

@@ -11,6 +11,7 @@ from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.events import CommentModerated
 from threadline.domain.models import CommentStatus
 from threadline.domain.moderation import FlagReason
+from threadline.service import webhook_events
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.votes import clean_reader_id
 from threadline.storage.gateway import Gateway
@@ -71,6 +72,14 @@ def flag_comment(
         count = db.insert_flag(comment_id, digest, why, text, now)
         if count is None:
             return False, None
+        webhook_events.record(
+            db,
+            site,
+            webhook_events.WebhookEvent.COMMENT_FLAGGED,
+            now,
+            comment_id=comment_id,
+            thread_id=thread.id,
+        )
         info = db.comment_moderation(comment_id)
         assert info is not None
         unreviewed = count - info.reviewed_flag_count
@@ -78,6 +87,7 @@ def flag_comment(
             return True, None
         # Held for review; the flags count as seen: the card is in the Pending queue.
         db.set_comment_status(comment_id, CommentStatus.PENDING, None, now)
+        webhook_events.record_status(db, site, CommentStatus.PENDING, now, comment_id, thread.id)
         reason_text = f"Flagged by {unreviewed} readers (holds at {hold_at})."
         db.set_moderation_reasons(comment_id, [*info.reasons, reason_text])
         return True, db.bump_version(thread.id, published_delta=-1, comment_id=comment_id)

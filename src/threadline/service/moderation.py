@@ -17,6 +17,7 @@ from threadline.domain.errors import Conflict, InvalidInput, NotFound, Threadlin
 from threadline.domain.events import CommentModerated, ReplyPublished, ThreadModerated
 from threadline.domain.models import Comment, CommentStatus, Site, Thread
 from threadline.domain.moderation import Actor, AuditEntry, Ban, Queue, QueueItem
+from threadline.service import webhook_events
 from threadline.service.context import ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -186,6 +187,8 @@ def _set_status(
         was = current.status is CommentStatus.PUBLISHED
         now_published = status is CommentStatus.PUBLISHED
         updated = db.set_comment_status(comment_id, status, who.user.id, now)
+        if status is not current.status:
+            webhook_events.record_status(db, target.site, status, now, comment_id, target.thread.id)
         version = db.bump_version(
             target.thread.id,
             published_delta=int(now_published) - int(was),
@@ -202,13 +205,17 @@ def _set_status(
             {"status": status.value},
             reason,
         )
-        return replace(updated, version=version), version, now_published and not was
+        shown_now = now_published and not was
+        if shown_now and current.parent_id is not None:
+            # A held reply approved: its mail is due with the approval (if the parent asked).
+            db.enqueue_approved_reply_mail(comment_id, current.parent_id, now)
+        return replace(updated, version=version), version, shown_now
 
     updated, version, shown_now = ctx.store.write(job)
     ctx.bus.publish(
         CommentModerated(target.site.slug, target.thread.key, target.thread.id, version, comment_id)
     )
-    if shown_now and updated.parent_id is not None:  # a held reply approved: mail its parent
+    if shown_now and updated.parent_id is not None:  # a held reply approved: wake the outbox
         ctx.bus.publish(ReplyPublished(target.site.slug, comment_id))
     return updated
 
@@ -321,6 +328,9 @@ def ban_author(
                 current = db.lock_comment(c.id)
                 assert current is not None
                 db.set_comment_status(c.id, CommentStatus.REJECTED, who.user.id, now)
+                webhook_events.record_status(
+                    db, target.site, CommentStatus.REJECTED, now, c.id, c.thread_id
+                )
                 delta = -1 if current.status is CommentStatus.PUBLISHED else 0
                 version = db.bump_version(c.thread_id, published_delta=delta, comment_id=c.id)
                 audit_action(
@@ -431,6 +441,15 @@ def set_thread_closed(
         current = db.get_thread_by_id(thread_id)
         assert current is not None
         db.set_thread_closed(thread_id, closed)
+        if closed != current.closed:
+            event = webhook_events.WebhookEvent
+            webhook_events.record(
+                db,
+                site,
+                event.THREAD_CLOSED if closed else event.THREAD_REOPENED,
+                ctx.clock(),
+                thread_id=thread_id,
+            )
         audit_action(
             db,
             ctx,

@@ -26,6 +26,7 @@ from threadline.domain.errors import InvalidInput
 from threadline.domain.events import CommentDeleted, CommentEdited, ThreadChanged, VoteCast
 from threadline.domain.models import CommentStatus, Site
 from threadline.domain.moderation import Actor
+from threadline.service import webhook_events
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import get_site
 from threadline.service.votes import clean_reader_id
@@ -283,6 +284,9 @@ def erase_in(
             )
         else:
             removed += 1
+            # Receivers that keep a copy drop it; the payload is built when sent, from the
+            # erased row: no name, no text.
+            webhook_events.record_status(db, site, CommentStatus.DELETED, now, c.id, c.thread_id)
             delta = -1 if current.status is CommentStatus.PUBLISHED else 0
             version = db.bump_version(c.thread_id, published_delta=delta, comment_id=c.id)
             events.append(

@@ -1,9 +1,10 @@
 """ "Email me when someone replies": the mail to a parent's author when a reply to their
 comment becomes visible to readers, and the signed link that turns those mails off.
 
-The mail goes out after the write committed and after the HTTP answer (app.py hands
-`ReplyPublished` events to a background worker that calls `send_for`): a slow or failing
-mail server never slows or fails a request, it is logged. Sent only when the parent's author
+The mail is due from the transaction that made the reply visible (a row in the outbox,
+written by that transaction) and goes out after the HTTP answer, from the outbox
+(mail_outbox.py): a slow or failing mail server never slows or fails a request, and a crash
+or a mail server that is down delays the mail, never loses it. Sent only when the parent's author
 opted in, still has an email (an erasure removes it), is not the reply's own author, and
 the parent is not deleted; never for imported replies or held/rejected ones (a held reply
 approved later sends then); once per reply (a reply hidden by flags and approved again is
@@ -27,7 +28,6 @@ from urllib.parse import quote
 
 from threadline.domain.errors import Forbidden, RateLimited
 from threadline.domain.models import Site
-from threadline.notify.mail import Mailer, MailError
 from threadline.service import reply_texts
 from threadline.service.context import ServiceContext
 from threadline.service.privacy_links import OutgoingMail
@@ -131,6 +131,8 @@ def _wanted(notice: ReplyNotice) -> str | None:
         return "the reply was imported"
     if notice.reply_status != "published":
         return "the reply is not published"
+    if notice.reply_notified:
+        return "a mail about it went out already"
     if not notice.parent_notify:
         return "the parent's author did not ask for it"
     if not notice.parent_email:
@@ -142,12 +144,17 @@ def _wanted(notice: ReplyNotice) -> str | None:
     return None
 
 
-def prepare(
-    ctx: ServiceContext, reply_id: int, base_url: str, *, claim: bool = True
-) -> OutgoingMail | None:
-    """The mail about this reply, or None when none is due (logged at debug/info). With
-    `claim` the reply is marked as notified and counts against the address's hourly cap;
-    without, nothing changes (to tell whether a mail would be due)."""
+@dataclass(frozen=True, slots=True)
+class DueMail:
+    """The mail about a reply, and the site whose hourly cap per address it counts against."""
+
+    site_id: int
+    mail: OutgoingMail
+
+
+def due_mail(ctx: ServiceContext, reply_id: int, base_url: str) -> DueMail | None:
+    """The mail about this reply as things stand now, or None when none is due (logged at
+    debug). Changes nothing: the outbox (mail_outbox.py) decides when it goes."""
     with ctx.store.reading() as db:
         notice = db.reply_notice(reply_id)
     if notice is None:
@@ -157,20 +164,6 @@ def prepare(
         log.debug("no reply notification for comment %d: %s", reply_id, why_not)
         return None
     address = (notice.parent_email or "").lower()
-    if claim:
-        if not ctx.store.write(lambda db: db.claim_reply_notice(reply_id)):
-            log.debug("no reply notification for comment %d: it was sent already", reply_id)
-            return None
-        try:
-            ctx.limiter.allow(
-                f"reply-mail:{notice.site_id}:{address}",
-                MAILS_PER_HOUR_PER_ADDRESS,
-                "reply notifications",
-                window_s=3600.0,
-            )
-        except RateLimited:
-            log.info("reply notification for comment %d not sent: the address had enough", reply_id)
-            return None
     words = reply_texts.texts(notice.parent_lang)
     token = unsubscribe_token(ctx.secret_key, notice.site_slug, address)
     # The article's page: its URL, or its key when the key is a URL, else this server.
@@ -184,28 +177,24 @@ def prepare(
         unsubscribe=unsubscribe_url(base_url, token, words.language),
     )
     subject = words.subject.format(site=notice.site_name, name=notice.reply_author)
-    return OutgoingMail(address, subject, body)
+    return DueMail(notice.site_id, OutgoingMail(address, subject, body))
 
 
-def send_for(ctx: ServiceContext, mailer: Mailer, reply_id: int, base_url: str) -> bool:
-    """Prepare and send the mail about a reply; False when none was sent. Never raises: it
-    runs in the background, where the log is the only witness."""
+def prepare(ctx: ServiceContext, reply_id: int, base_url: str) -> OutgoingMail | None:
+    """The mail about this reply, or None when none is due."""
+    due = due_mail(ctx, reply_id, base_url)
+    return due.mail if due is not None else None
+
+
+def within_hourly_cap(ctx: ServiceContext, due: DueMail) -> bool:
+    """Counts this mail against its address's hourly cap on the site; False when over it."""
     try:
-        if not mailer.configured:
-            if prepare(ctx, reply_id, base_url, claim=False) is not None:
-                log.warning(
-                    "a reply notification could not be mailed: no mail server is configured "
-                    "(set smtp_host and mail_from)"
-                )
-            return False
-        mail = prepare(ctx, reply_id, base_url)
-        if mail is None:
-            return False
-        mailer.send(mail.to, mail.subject, mail.body)
-    except MailError as exc:
-        log.error("a reply notification could not be mailed: %s", exc)
-        return False
-    except Exception:
-        log.exception("a reply notification for comment %d failed", reply_id)
+        ctx.limiter.allow(
+            f"reply-mail:{due.site_id}:{due.mail.to}",
+            MAILS_PER_HOUR_PER_ADDRESS,
+            "reply notifications",
+            window_s=3600.0,
+        )
+    except RateLimited:
         return False
     return True

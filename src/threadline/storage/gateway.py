@@ -25,6 +25,7 @@ from threadline.domain.models import (
 )
 from threadline.domain.tree import CommentShape
 from threadline.storage.account_queries import AccountQueries
+from threadline.storage.alert_queries import AlertQueries
 from threadline.storage.moderation_queries import ModerationQueries
 from threadline.storage.notification_queries import NotificationQueries
 from threadline.storage.privacy_queries import PrivacyQueries
@@ -32,6 +33,8 @@ from threadline.storage.reader_queries import ReaderQueries
 from threadline.storage.site_rules_queries import SiteRulesQueries, word_lists_from_json
 from threadline.storage.times import EPOCH, from_us, to_us
 from threadline.storage.transfer_queries import TransferQueries
+from threadline.storage.webhook_delivery_queries import WebhookDeliveryQueries
+from threadline.storage.webhook_queries import WebhookQueries
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
@@ -84,11 +87,21 @@ def _site(row: Row) -> Site:
             settings=_settings_from_json(row["settings"]),
             word_lists=word_lists_from_json(row["word_lists"]),
             created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
+            webhook_events=frozenset(json.loads(row["webhook_events"])),
         )
     return site
 
 
-_SITE_COLUMNS = ("id", "slug", "name", "origins", "settings", "word_lists", "created_at")
+_SITE_COLUMNS = (
+    "id",
+    "slug",
+    "name",
+    "origins",
+    "settings",
+    "word_lists",
+    "created_at",
+    "webhook_events",
+)
 _SITES_KEPT = 512
 _SITES_BUILT: dict[tuple[Any, ...], Site] = {}
 
@@ -201,6 +214,9 @@ class Gateway(
     SiteRulesQueries,
     TransferQueries,
     NotificationQueries,
+    WebhookQueries,
+    WebhookDeliveryQueries,
+    AlertQueries,
 ):
     """Typed queries over one connection. Writes are only called inside a write job.
 

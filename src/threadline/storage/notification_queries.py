@@ -1,6 +1,6 @@
 """Queries behind reply notifications: a comment's opt-in, what a mail about a reply needs
-(the reply, its parent, their thread and site, in one read), and the unsubscribe of an
-address on a site.
+(the reply, its parent, their thread and site, in one read), the unsubscribe of an address
+on a site, and the outbox of mails due (claimed with a lease, retried, finished).
 
 Mixed into `Gateway`; written once for both backends with `:name` parameters.
 """
@@ -8,8 +8,10 @@ Mixed into `Gateway`; written once for both backends with `:name` parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from threadline.storage.queries import Queries
+from threadline.storage.times import from_us, to_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,7 @@ class ReplyNotice:
 
     reply_id: int
     reply_status: str
+    reply_notified: bool  # a mail about it went out already (or was due and capped)
     reply_imported: bool
     reply_author: str
     reply_email: str | None
@@ -31,6 +34,16 @@ class ReplyNotice:
     site_id: int
     site_slug: str
     site_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedReplyMail:
+    """An outbox row this sender holds until `lease_until`."""
+
+    reply_id: int
+    created_at: datetime
+    attempts: int  # this one included
+    lease_until: datetime
 
 
 class NotificationQueries(Queries):
@@ -47,6 +60,7 @@ class NotificationQueries(Queries):
         """The reply with its parent, or None when it is not a reply (or does not exist)."""
         row = self._one(
             "SELECT r.id AS reply_id, r.status AS reply_status, r.source AS reply_source, "
+            "r.reply_notified AS reply_notified, "
             "r.author_name AS reply_author, r.author_email AS reply_email, r.body AS reply_body, "
             "p.status AS parent_status, p.notify_replies AS parent_notify, "
             "p.author_email AS parent_email, p.notify_lang AS parent_lang, "
@@ -62,6 +76,7 @@ class NotificationQueries(Queries):
         return ReplyNotice(
             reply_id=int(row["reply_id"]),
             reply_status=str(row["reply_status"]),
+            reply_notified=bool(row["reply_notified"]),
             reply_imported=row["reply_source"] is not None,
             reply_author=str(row["reply_author"]),
             reply_email=row["reply_email"],
@@ -77,13 +92,75 @@ class NotificationQueries(Queries):
             site_name=str(row["site_name"]),
         )
 
-    def claim_reply_notice(self, reply_id: int) -> bool:
-        """Mark the reply as notified; False when it was already (never mail twice)."""
-        cursor = self._exec(
-            "UPDATE comments SET reply_notified = 1 WHERE id = :id AND reply_notified = 0",
-            {"id": reply_id},
+    # -- the outbox ----------------------------------------------------------------------
+
+    def enqueue_reply_mail(self, reply_id: int, now: datetime) -> None:
+        """A mail about this reply is due (its parent asked): one insert, in the reply's own
+        write transaction."""
+        self._exec(
+            "INSERT INTO reply_mail_outbox (reply_id, created_at, due_at) "
+            "VALUES (:id, :now, :now) ON CONFLICT DO NOTHING",
+            {"id": reply_id, "now": to_us(now)},
         )
-        return int(cursor.rowcount) == 1
+
+    def enqueue_approved_reply_mail(self, reply_id: int, parent_id: int, now: datetime) -> None:
+        """As `enqueue_reply_mail`, for a held reply approved: only when the parent asked."""
+        self._exec(
+            "INSERT INTO reply_mail_outbox (reply_id, created_at, due_at) "
+            "SELECT :id, :now, :now FROM comments p "
+            "WHERE p.id = :parent AND p.notify_replies = 1 ON CONFLICT DO NOTHING",
+            {"id": reply_id, "parent": parent_id, "now": to_us(now)},
+        )
+
+    def claim_reply_mails(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ClaimedReplyMail]:
+        """Take the mails due and held by no live lease, oldest first. Each row is taken by
+        a conditional update: of two senders racing for it (processes, instances), the one
+        that updates second finds the lease and gets nothing."""
+        at, lease = to_us(now), to_us(lease_until)
+        due = self._all(
+            "SELECT reply_id FROM reply_mail_outbox WHERE due_at <= :now "
+            "AND (claimed_until IS NULL OR claimed_until <= :now) ORDER BY due_at LIMIT :n",
+            {"now": at, "n": limit},
+        )
+        claimed = []
+        for r in due:
+            row = self._one(
+                "UPDATE reply_mail_outbox SET claimed_until = :lease, attempts = attempts + 1 "
+                "WHERE reply_id = :id AND due_at <= :now "
+                "AND (claimed_until IS NULL OR claimed_until <= :now) "
+                "RETURNING reply_id, created_at, attempts",
+                {"id": r["reply_id"], "now": at, "lease": lease},
+            )
+            if row is not None:
+                created = from_us(row["created_at"])
+                assert created is not None
+                claimed.append(
+                    ClaimedReplyMail(
+                        int(row["reply_id"]), created, int(row["attempts"]), lease_until
+                    )
+                )
+        return claimed
+
+    def finish_reply_mail(self, reply_id: int, notified: bool) -> None:
+        """The mail is done with: sent (or capped: `notified`), or not due after all."""
+        self._exec("DELETE FROM reply_mail_outbox WHERE reply_id = :id", {"id": reply_id})
+        if notified:
+            self._exec("UPDATE comments SET reply_notified = 1 WHERE id = :id", {"id": reply_id})
+
+    def retry_reply_mail(self, reply_id: int, lease_until: datetime, due_at: datetime) -> None:
+        """Give back a claimed mail that failed, due again at `due_at`."""
+        self._exec(
+            "UPDATE reply_mail_outbox SET due_at = :due, claimed_until = NULL "
+            "WHERE reply_id = :id AND claimed_until = :lease",
+            {"id": reply_id, "due": to_us(due_at), "lease": to_us(lease_until)},
+        )
+
+    def reply_mails_waiting(self) -> int:
+        """How many reply mails are due or waiting for a retry (for operators and tests)."""
+        row = self._one("SELECT COUNT(*) AS n FROM reply_mail_outbox")
+        return int(row["n"]) if row else 0
 
     def unsubscribe_replies(self, site_id: int, email: str) -> int:
         """Turn notifications off for every comment given with this (lower-cased) email on
