@@ -113,9 +113,16 @@ def test_an_admin_manages_webhooks_from_the_settings_page(
         assert done.status_code == 303
         assert f"<td>{state}</td>" in boss.get(done.headers["location"]).text
 
-    removed = boss.post(
+    unconfirmed = boss.post(
         f"/admin/webhooks/{webhook_id}",
         data={"csrf_token": csrf, "action": "remove"},
+        follow_redirects=False,
+    )
+    kept = boss.get(unconfirmed.headers["location"]).text
+    assert "Tick the box to remove the webhook." in kept and f'id="webhook-{webhook_id}"' in kept
+    removed = boss.post(
+        f"/admin/webhooks/{webhook_id}",
+        data={"csrf_token": csrf, "action": "remove", "confirm": "1"},
         follow_redirects=False,
     )
     assert "This site has no webhooks." in boss.get(removed.headers["location"]).text
@@ -181,7 +188,7 @@ def test_moderators_and_visitors_are_refused(app: TestClient, receiver: Receiver
     assert receiver.url() not in page.text
     for url, data in (
         ("/admin/sites/demo/webhooks", {"url": receiver.url()}),
-        (f"/admin/webhooks/{webhook_id}", {"action": "remove"}),
+        (f"/admin/webhooks/{webhook_id}", {"action": "remove", "confirm": "1"}),
         (f"/admin/webhooks/{webhook_id}", {"action": "test"}),
     ):
         refused = mod.post(url, data={"csrf_token": csrf, **data})
@@ -194,7 +201,9 @@ def test_moderators_and_visitors_are_refused(app: TestClient, receiver: Receiver
         answer = visitor.get(url, follow_redirects=False)
         assert (answer.status_code, answer.headers["location"]) == (303, "/admin/login")
     posted = visitor.post(
-        f"/admin/webhooks/{webhook_id}", data={"action": "remove"}, follow_redirects=False
+        f"/admin/webhooks/{webhook_id}",
+        data={"action": "remove", "confirm": "1"},
+        follow_redirects=False,
     )
     assert posted.headers["location"] == "/admin/login"
     assert get_site(_ctx(app), "demo").slug == "demo"

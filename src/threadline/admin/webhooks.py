@@ -139,6 +139,8 @@ async def webhook_submit(request: Request) -> Response:
                 False,
             )
         elif action == "remove":
+            if _one(form, "confirm") != "1":  # the box the browser also requires
+                return _redirect(_with(here, "error", "Tick the box to remove the webhook."))
             await _call(webhooks.remove_webhook, ctx, auth.actor, webhook_id)
             done, error = f"Removed webhook {hook.id}.", False
         elif action == "test":

@@ -29,11 +29,17 @@ def _state(hook: Webhook) -> str:
     return "Paused"
 
 
-def _action(csrf: str, hook: Webhook, action: str, label: str) -> str:
+def _action(csrf: str, hook: Webhook, action: str, label: str, confirm: str = "") -> str:
+    """One button's form; `confirm`: the label of a box that must be ticked first."""
+    box = (
+        f'<label><input type="checkbox" name="confirm" value="1" required> {_e(confirm)}</label>'
+        if confirm
+        else ""
+    )
     return (
         f'<form method="post" action="{webhook_path(hook.id)}" class="inline webhook-{action}">'
         f'{_csrf(csrf)}<input type="hidden" name="action" value="{action}">'
-        f'<button type="submit">{_e(label)}</button></form>'
+        f'{box}<button type="submit">{_e(label)}</button></form>'
     )
 
 
@@ -46,7 +52,7 @@ def _row(csrf: str, hook: Webhook) -> str:
         f"<td>{_when(hook.created_at)}<br><small>{_e(hook.created_by_name)}</small></td>"
         f'<td><a href="{webhook_path(hook.id, "/deliveries")}">Deliveries</a> '
         f"{_action(csrf, hook, 'test', 'Send test')}{_action(csrf, hook, *toggle)}"
-        f"{_action(csrf, hook, 'remove', 'Remove')}</td></tr>"
+        f"{_action(csrf, hook, 'remove', 'Remove', 'with its deliveries')}</td></tr>"
     )
 
 
