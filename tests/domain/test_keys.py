@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from threadline.domain.keys import normalize_thread_key
+from threadline.domain.keys import article_page, normalize_thread_key
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,19 @@ def test_normalizing_is_idempotent(url: str, keep_query: bool) -> None:
 def test_any_text_normalizes_without_error(key: str) -> None:
     normalize_thread_key(key)
     normalize_thread_key("https://" + key)
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "page"),
+    [
+        ("https://news.example/a", None, "https://news.example/a"),
+        ("article-42", "https://news.example/b#comments", "https://news.example/b"),
+        ("https://news.example/a", "https://news.example/moved", "https://news.example/moved"),
+        ("article-42", None, None),  # an id and no URL: nothing to link to
+        ("ftp://news.example/a", None, None),
+    ],
+)
+def test_article_page_is_the_url_else_a_url_key_without_fragment(
+    key: str, url: str | None, page: str | None
+) -> None:
+    assert article_page(key, url) == page

@@ -32,3 +32,10 @@ def normalize_thread_key(key: str, keep_query: bool = False) -> str:
     path = parts.path or "/"
     query = parts.query if keep_query else ""
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def article_page(key: str, url: str | None) -> str | None:
+    """The article's address, for links to it and its comments: the thread's URL, else its
+    key when the key is a URL, without a fragment; None when neither says it."""
+    page = url or (key if key.startswith(("https://", "http://")) else "")
+    return page.split("#", 1)[0] or None

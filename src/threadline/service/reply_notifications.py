@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from threadline.domain.errors import Forbidden, RateLimited
+from threadline.domain.keys import article_page
 from threadline.domain.models import Site
 from threadline.service import reply_texts
 from threadline.service.context import ServiceContext
@@ -166,14 +167,13 @@ def due_mail(ctx: ServiceContext, reply_id: int, base_url: str) -> DueMail | Non
     address = (notice.parent_email or "").lower()
     words = reply_texts.texts(notice.parent_lang)
     token = unsubscribe_token(ctx.secret_key, notice.site_slug, address)
-    # The article's page: its URL, or its key when the key is a URL, else this server.
-    key_is_url = notice.thread_key.startswith(("https://", "http://"))
-    page = notice.thread_url or (notice.thread_key if key_is_url else base_url.rstrip("/") + "/")
+    # The article's page, else this server.
+    page = article_page(notice.thread_key, notice.thread_url) or base_url.rstrip("/") + "/"
     body = words.body.format(
         site=notice.site_name,
         name=notice.reply_author,
         excerpt=excerpt(notice.reply_body),
-        url=f"{page.split('#', 1)[0]}#comment-{notice.reply_id}",
+        url=f"{page}#comment-{notice.reply_id}",
         unsubscribe=unsubscribe_url(base_url, token, words.language),
     )
     subject = words.subject.format(site=notice.site_name, name=notice.reply_author)

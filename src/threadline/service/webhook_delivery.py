@@ -28,6 +28,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from threadline import __version__
+from threadline.domain.keys import article_page
 from threadline.notify.webhook_client import PostResult, WebhookClient, sign
 from threadline.service.context import ServiceContext
 from threadline.service.webhook_events import FIRST_RETRY_S, next_attempt
@@ -67,21 +68,11 @@ def _iso(value: Any) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # as the API writes them
 
 
-def _page(thread: dict[str, Any] | None) -> str | None:
-    """The article's address: the thread's URL, or its key when the key is a URL."""
-    if thread is None:
-        return None
-    url = thread.get("url") or ""
-    key = str(thread.get("key") or "")
-    page = url or (key if key.startswith(("https://", "http://")) else "")
-    return page.split("#", 1)[0] or None
-
-
 def payload(job: DeliveryJob) -> dict[str, Any]:
     """The JSON body (docs/webhooks.md); from the stored rows as they are now."""
     d = job.delivery
     thread = job.thread
-    page = _page(thread)
+    page = article_page(str(thread["key"]), thread.get("url")) if thread else None
     body: dict[str, Any] = {
         "id": d.id,
         "event": d.event,
