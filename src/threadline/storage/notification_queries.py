@@ -115,32 +115,28 @@ class NotificationQueries(Queries):
     def claim_reply_mails(
         self, now: datetime, lease_until: datetime, limit: int
     ) -> list[ClaimedReplyMail]:
-        """Take the mails due and held by no live lease, oldest first. Each row is taken by
-        a conditional update: of two senders racing for it (processes, instances), the one
-        that updates second finds the lease and gets nothing."""
-        at, lease = to_us(now), to_us(lease_until)
-        due = self._all(
-            "SELECT reply_id FROM reply_mail_outbox WHERE due_at <= :now "
-            "AND (claimed_until IS NULL OR claimed_until <= :now) ORDER BY due_at LIMIT :n",
-            {"now": at, "n": limit},
+        """Take the mails due and held by no live lease, oldest first, in one statement
+        shaped like the webhook claim (webhook_delivery_queries.claim_deliveries): the
+        UPDATE re-checks each row, so of two senders racing for it (processes, instances)
+        the one that updates second finds the lease and gets nothing; on PostgreSQL a row
+        another sender is claiming is skipped at once."""
+        lock = " FOR UPDATE SKIP LOCKED" if self._dialect.name == "postgres" else ""
+        free = "due_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now)"
+        rows = self._all(
+            "WITH picked AS MATERIALIZED (SELECT reply_id FROM reply_mail_outbox "
+            f"WHERE {free} ORDER BY due_at LIMIT :n{lock}) "
+            "UPDATE reply_mail_outbox SET claimed_until = :lease, attempts = attempts + 1 "
+            f"WHERE reply_id IN (SELECT reply_id FROM picked) AND {free} "
+            "RETURNING reply_id, created_at, attempts, due_at",
+            {"now": to_us(now), "lease": to_us(lease_until), "n": limit},
         )
         claimed = []
-        for r in due:
-            row = self._one(
-                "UPDATE reply_mail_outbox SET claimed_until = :lease, attempts = attempts + 1 "
-                "WHERE reply_id = :id AND due_at <= :now "
-                "AND (claimed_until IS NULL OR claimed_until <= :now) "
-                "RETURNING reply_id, created_at, attempts",
-                {"id": r["reply_id"], "now": at, "lease": lease},
+        for row in sorted(rows, key=lambda r: (r["due_at"], r["reply_id"])):
+            created = from_us(row["created_at"])
+            assert created is not None
+            claimed.append(
+                ClaimedReplyMail(int(row["reply_id"]), created, int(row["attempts"]), lease_until)
             )
-            if row is not None:
-                created = from_us(row["created_at"])
-                assert created is not None
-                claimed.append(
-                    ClaimedReplyMail(
-                        int(row["reply_id"]), created, int(row["attempts"]), lease_until
-                    )
-                )
         return claimed
 
     def finish_reply_mail(self, reply_id: int, notified: bool) -> None:
