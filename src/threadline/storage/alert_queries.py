@@ -123,26 +123,21 @@ class AlertQueries(Queries):
     def claim_desk_alerts(
         self, now: datetime, lease_until: datetime, limit: int
     ) -> list[ClaimedAlert]:
-        """Take the wishes whose next alert may go now and that no live lease holds; a
-        conditional update per row, so of two racing senders only one gets each."""
-        at, lease = to_us(now), to_us(lease_until)
-        due = self._all(
-            "SELECT user_id, site_id FROM desk_alerts WHERE next_at <= :now "
-            "AND (claimed_until IS NULL OR claimed_until <= :now) "
-            "ORDER BY next_at, user_id, site_id LIMIT :n",
-            {"now": at, "n": limit},
+        """Take the wishes whose next alert may go now and that no live lease holds, in one
+        statement shaped like the webhook claim: the UPDATE re-checks each row, so of two
+        racing senders only one gets each; on PostgreSQL a row being claimed is skipped."""
+        lock = " FOR UPDATE SKIP LOCKED" if self._dialect.name == "postgres" else ""
+        free = "next_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now)"
+        rows = self._all(
+            "WITH picked AS MATERIALIZED (SELECT user_id, site_id FROM desk_alerts "
+            f"WHERE {free} ORDER BY next_at, user_id, site_id LIMIT :n{lock}) "
+            "UPDATE desk_alerts SET claimed_until = :lease "
+            f"WHERE (user_id, site_id) IN (SELECT user_id, site_id FROM picked) AND {free} "
+            "RETURNING *",
+            {"now": to_us(now), "lease": to_us(lease_until), "n": limit},
         )
-        claimed = []
-        for r in due:
-            row = self._one(
-                "UPDATE desk_alerts SET claimed_until = :lease "
-                "WHERE user_id = :user AND site_id = :site AND next_at <= :now "
-                "AND (claimed_until IS NULL OR claimed_until <= :now) RETURNING *",
-                {"user": r["user_id"], "site": r["site_id"], "now": at, "lease": lease},
-            )
-            if row is not None:
-                claimed.append(ClaimedAlert(_wish(row), lease_until))
-        return claimed
+        order = sorted(rows, key=lambda r: (r["next_at"], r["user_id"], r["site_id"]))
+        return [ClaimedAlert(_wish(row), lease_until) for row in order]
 
     def finish_desk_alert(
         self,
