@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.admin.support import PASSWORD, signed_in
 from threadline.auth.passwords import fast_passwords
 from threadline.domain.models import SiteSettings
 from threadline.domain.moderation import Grant, Role
 from threadline.service import accounts
 from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site, get_site
-
-PASSWORD = "correct horse battery staple"
 
 
 def _ctx(client: TestClient) -> ServiceContext:
@@ -38,25 +37,6 @@ def desk(client: TestClient) -> dict[str, Any]:
     return {"demo": demo.id, "other": other.id}
 
 
-def _field(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, f"no {name} in the page"
-    return found.group(1)
-
-
-def _signed_in(client: TestClient, email: str) -> tuple[TestClient, str]:
-    """A browser of its own, signed in through the form, and its CSRF token."""
-    browser = TestClient(client.app, base_url="http://testserver")
-    token = _field(browser.get("/admin/login").text, "login_token")
-    done = browser.post(
-        "/admin/login",
-        data={"login_token": token, "email": email, "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-    return browser, _field(browser.get("/admin/sites").text, "csrf_token")
-
-
 def _post(client: TestClient, body: str, name: str = "Reader", thread: str = "article-1") -> Any:
     return client.post(
         "/api/v1/comments",
@@ -65,7 +45,7 @@ def _post(client: TestClient, body: str, name: str = "Reader", thread: str = "ar
 
 
 def _audit(client: TestClient, action: str) -> list[dict[str, Any]]:
-    boss, _ = _signed_in(client, "boss@example.com")
+    boss, _ = signed_in(client, "boss@example.com")
     import json
 
     lines = boss.get("/admin/audit", params={"format": "jsonl", "action": action}).text
@@ -83,7 +63,7 @@ def test_signed_out_visitors_go_to_the_login_page(client: TestClient, desk: Any)
 
 
 def test_an_admin_changes_settings_through_the_form(client: TestClient, desk: Any) -> None:
-    boss, csrf = _signed_in(client, "boss@example.com")
+    boss, csrf = signed_in(client, "boss@example.com")
     page = boss.get("/admin/sites/demo/settings")
     assert page.status_code == 200 and "Save settings" in page.text
     assert 'name="toxicity_hold" value="0.15"' in page.text
@@ -122,7 +102,7 @@ def test_an_admin_changes_settings_through_the_form(client: TestClient, desk: An
 
 
 def test_refused_settings_are_shown_beside_their_fields(client: TestClient, desk: Any) -> None:
-    boss, csrf = _signed_in(client, "boss@example.com")
+    boss, csrf = signed_in(client, "boss@example.com")
     page = boss.post(
         "/admin/sites/demo/settings",
         data={"csrf_token": csrf, "toxicity_hold": "2", "page_size": "0", "spam_hold": "0.5"},
@@ -140,7 +120,7 @@ def test_refused_settings_are_shown_beside_their_fields(client: TestClient, desk
 def test_a_moderator_sees_settings_and_keeps_word_lists_but_cannot_change_settings(
     client: TestClient, desk: Any
 ) -> None:
-    mod, csrf = _signed_in(client, "mod@example.com")
+    mod, csrf = signed_in(client, "mod@example.com")
     page = mod.get("/admin/sites/demo/settings").text
     assert "only administrators" in page and "Save settings" not in page
     assert re.search(r'name="toxicity_hold" value="0.15"[^>]* disabled', page)
@@ -172,7 +152,7 @@ def test_a_moderator_sees_settings_and_keeps_word_lists_but_cannot_change_settin
 
 
 def test_a_refused_word_list_keeps_what_was_typed(client: TestClient, desk: Any) -> None:
-    mod, csrf = _signed_in(client, "mod@example.com")
+    mod, csrf = signed_in(client, "mod@example.com")
     page = mod.post(
         "/admin/sites/demo/words", data={"csrf_token": csrf, "banned": "ok\nab*", "suspect": ""}
     )
@@ -183,7 +163,7 @@ def test_a_refused_word_list_keeps_what_was_typed(client: TestClient, desk: Any)
 
 
 def test_forms_without_the_csrf_token_change_nothing(client: TestClient, desk: Any) -> None:
-    boss, _ = _signed_in(client, "boss@example.com")
+    boss, _ = signed_in(client, "boss@example.com")
     response = boss.post(
         "/admin/sites/demo/words", data={"banned": "zorblax"}, follow_redirects=False
     )
@@ -193,13 +173,13 @@ def test_forms_without_the_csrf_token_change_nothing(client: TestClient, desk: A
 
 def test_a_moderator_of_another_site_sees_nothing_of_it(client: TestClient, desk: Any) -> None:
     first = _post(client, "Hello.", name="Troll").json()["comment"]["id"]
-    mod, mod_csrf = _signed_in(client, "mod@example.com")
+    mod, mod_csrf = signed_in(client, "mod@example.com")
     mod.post(
         "/admin/act",
         data={"csrf_token": mod_csrf, "action": "ban", "id": str(first), "reason": "x"},
     )
     [ban] = re.findall(r"/admin/bans/(\d+)/lift", mod.get("/admin/sites/demo/bans").text)
-    om, csrf = _signed_in(client, "om@example.com")
+    om, csrf = signed_in(client, "om@example.com")
     sites = om.get("/admin/sites").text
     assert "/admin/sites/other/settings" in sites and "/admin/sites/demo/" not in sites
     for url in ("/admin/sites/demo/settings", "/admin/sites/demo/bans", "/admin/sites/nope/bans"):
@@ -230,7 +210,7 @@ def get_thread_id(client: TestClient) -> int:
 
 def test_bans_are_listed_and_lifted(client: TestClient, desk: Any) -> None:
     first = _post(client, "Hello.", name="Troll").json()["comment"]["id"]
-    mod, csrf = _signed_in(client, "mod@example.com")
+    mod, csrf = signed_in(client, "mod@example.com")
     mod.post(
         "/admin/act",
         data={
@@ -264,7 +244,7 @@ def test_bans_are_listed_and_lifted(client: TestClient, desk: Any) -> None:
 def test_thread_tools_from_a_card_and_from_the_thread_filter(client: TestClient, desk: Any) -> None:
     _post(client, "A civil remark.")
     thread = get_thread_id(client)
-    mod, csrf = _signed_in(client, "mod@example.com")
+    mod, csrf = signed_in(client, "mod@example.com")
     queue = mod.get("/admin/queue/recent").text
     assert f'href="/admin/threads/{thread}"' in queue
     filtered = mod.get("/admin/queue/recent", params={"site": "demo", "thread": "article-1"})

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.admin.support import PASSWORD, signed_in
 from tests.webhook_receiver import Receiver, signature_valid
 from threadline.auth.passwords import fast_passwords
 from threadline.domain.moderation import Grant, Role
 from threadline.service import accounts
 from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site, get_site
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -45,24 +44,6 @@ def _ctx(client: TestClient) -> ServiceContext:
     return ctx
 
 
-def _field(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, f"no {name} in the page"
-    return found.group(1)
-
-
-def _signed_in(client: TestClient, email: str) -> tuple[TestClient, str]:
-    browser = TestClient(client.app, base_url="http://testserver")
-    token = _field(browser.get("/admin/login").text, "login_token")
-    done = browser.post(
-        "/admin/login",
-        data={"login_token": token, "email": email, "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-    return browser, _field(browser.get("/admin/sites").text, "csrf_token")
-
-
 def _add(boss: TestClient, csrf: str, url: str, **extra: Any) -> Any:
     return boss.post(
         "/admin/sites/demo/webhooks",
@@ -77,7 +58,7 @@ def _webhook_ids(page: str) -> list[int]:
 def test_an_admin_manages_webhooks_from_the_settings_page(
     app: TestClient, receiver: Receiver
 ) -> None:
-    boss, csrf = _signed_in(app, "boss@example.com")
+    boss, csrf = signed_in(app, "boss@example.com")
     settings = boss.get("/admin/sites/demo/settings").text
     assert 'href="/admin/sites/demo/webhooks"' in settings
     empty = boss.get("/admin/sites/demo/webhooks")
@@ -144,7 +125,7 @@ def test_an_admin_manages_webhooks_from_the_settings_page(
 
 
 def test_a_failed_delivery_is_retried_from_its_page(app: TestClient, receiver: Receiver) -> None:
-    boss, csrf = _signed_in(app, "boss@example.com")
+    boss, csrf = signed_in(app, "boss@example.com")
     [webhook_id] = _webhook_ids(_add(boss, csrf, receiver.url()).text)
     receiver.answers = [410]  # the ping fails for good and turns the webhook off
     tested = boss.post(f"/admin/webhooks/{webhook_id}", data={"csrf_token": csrf, "action": "test"})
@@ -164,7 +145,7 @@ def test_a_failed_delivery_is_retried_from_its_page(app: TestClient, receiver: R
 
 
 def test_a_refused_url_keeps_the_form(app: TestClient) -> None:
-    boss, csrf = _signed_in(app, "boss@example.com")
+    boss, csrf = signed_in(app, "boss@example.com")
     refused = _add(boss, csrf, "ftp://files.example.com/")
     assert refused.status_code == 400 and "Nothing was added" in refused.text
     assert 'value="ftp://files.example.com/"' in refused.text
@@ -172,16 +153,16 @@ def test_a_refused_url_keeps_the_form(app: TestClient) -> None:
 
 
 def test_forms_need_the_csrf_token(app: TestClient, receiver: Receiver) -> None:
-    boss, _ = _signed_in(app, "boss@example.com")
+    boss, _ = signed_in(app, "boss@example.com")
     forged = _add(boss, "forged", receiver.url())
     assert "CSRF" in forged.text
     assert _webhook_ids(boss.get("/admin/sites/demo/webhooks").text) == []
 
 
 def test_moderators_and_visitors_are_refused(app: TestClient, receiver: Receiver) -> None:
-    boss, boss_csrf = _signed_in(app, "boss@example.com")
+    boss, boss_csrf = signed_in(app, "boss@example.com")
     [webhook_id] = _webhook_ids(_add(boss, boss_csrf, receiver.url()).text)
-    mod, csrf = _signed_in(app, "mod@example.com")
+    mod, csrf = signed_in(app, "mod@example.com")
     assert "/webhooks" not in mod.get("/admin/sites/demo/settings").text
     page = mod.get("/admin/sites/demo/webhooks")
     assert page.status_code == 403 and "Only administrators" in page.text
