@@ -91,7 +91,14 @@ def test_a_webhooks_life_from_the_command_line(database_url: str, receiver: Rece
     resumed = invoke(database_url, "resume", webhook_id)
     assert f"webhook {webhook_id} is active" in resumed.output
 
-    removed = invoke(database_url, "remove", webhook_id)
+    kept = CliRunner().invoke(
+        cli, ["--database", database_url, "webhook", "remove", webhook_id], input="n\n"
+    )
+    assert kept.exit_code == 1 and "This cannot be undone" in kept.output
+    assert f"{webhook_id}\t" in invoke(database_url, "list").output
+    removed = CliRunner().invoke(
+        cli, ["--database", database_url, "webhook", "remove", webhook_id], input="y\n"
+    )
     assert removed.exit_code == 0 and f"removed webhook {webhook_id}" in removed.output
     assert "no webhooks" in invoke(database_url, "list").output
     assert invoke(database_url, "pause", webhook_id).exit_code == 1

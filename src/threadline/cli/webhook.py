@@ -133,12 +133,24 @@ def resume(settings: Settings, webhook_id: int) -> None:
     _pause_or_resume(settings, webhook_id, False)
 
 
-@webhook.command("remove", epilog="Example: threadline webhook remove 3")
+@webhook.command(
+    "remove",
+    epilog="\b\nExample:\n  threadline webhook remove 3\n  threadline webhook remove 3 --yes",
+)
 @click.argument("webhook_id", metavar="ID", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_settings
-def remove(settings: Settings, webhook_id: int) -> None:
-    """Delete webhook ID with its deliveries, waiting ones included."""
+def remove(settings: Settings, webhook_id: int, yes: bool) -> None:
+    """Delete webhook ID with its deliveries, waiting ones included. It cannot be undone."""
     with _opened(settings) as (ctx, _):
+        if not yes:
+            hook, site = webhooks.get_webhook(ctx, webhooks.COMMAND_LINE, webhook_id)
+            click.confirm(
+                f"Remove webhook {hook.id} ({hook.url}) of {site.slug} and its deliveries, "
+                "waiting ones included? This cannot be undone",
+                abort=True,
+                err=True,
+            )
         hook = webhooks.remove_webhook(ctx, webhooks.COMMAND_LINE, webhook_id)
     click.echo(f"removed webhook {hook.id} ({hook.url})")
 
