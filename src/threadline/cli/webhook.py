@@ -141,7 +141,7 @@ def resume(settings: Settings, webhook_id: int) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_settings
 def remove(settings: Settings, webhook_id: int, yes: bool) -> None:
-    """Delete webhook ID with its deliveries, waiting ones included. It cannot be undone."""
+    """Delete webhook ID and its deliveries, waiting ones too; it cannot be undone."""
     with _opened(settings) as (ctx, _):
         if not yes:
             hook, site = webhooks.get_webhook(ctx, webhooks.COMMAND_LINE, webhook_id)
