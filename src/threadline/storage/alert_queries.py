@@ -123,17 +123,12 @@ class AlertQueries(Queries):
     def claim_desk_alerts(
         self, now: datetime, lease_until: datetime, limit: int
     ) -> list[ClaimedAlert]:
-        """Take the wishes whose next alert may go now and that no live lease holds, in one
-        statement shaped like the webhook claim: the UPDATE re-checks each row, so of two
-        racing senders only one gets each; on PostgreSQL a row being claimed is skipped."""
-        lock = " FOR UPDATE SKIP LOCKED" if self._dialect.name == "postgres" else ""
-        free = "next_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now)"
-        rows = self._all(
-            "WITH picked AS MATERIALIZED (SELECT user_id, site_id FROM desk_alerts "
-            f"WHERE {free} ORDER BY next_at, user_id, site_id LIMIT :n{lock}) "
-            "UPDATE desk_alerts SET claimed_until = :lease "
-            f"WHERE (user_id, site_id) IN (SELECT user_id, site_id FROM picked) AND {free} "
-            "RETURNING *",
+        """Take the wishes whose next alert may go now and that no live lease holds
+        (`Queries._claim_due`: of two racing senders only one gets each)."""
+        rows = self._claim_due(
+            "desk_alerts",
+            "user_id, site_id",
+            "next_at",
             {"now": to_us(now), "lease": to_us(lease_until), "n": limit},
         )
         order = sorted(rows, key=lambda r: (r["next_at"], r["user_id"], r["site_id"]))

@@ -115,20 +115,15 @@ class NotificationQueries(Queries):
     def claim_reply_mails(
         self, now: datetime, lease_until: datetime, limit: int
     ) -> list[ClaimedReplyMail]:
-        """Take the mails due and held by no live lease, oldest first, in one statement
-        shaped like the webhook claim (webhook_delivery_queries.claim_deliveries): the
-        UPDATE re-checks each row, so of two senders racing for it (processes, instances)
-        the one that updates second finds the lease and gets nothing; on PostgreSQL a row
-        another sender is claiming is skipped at once."""
-        lock = " FOR UPDATE SKIP LOCKED" if self._dialect.name == "postgres" else ""
-        free = "due_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now)"
-        rows = self._all(
-            "WITH picked AS MATERIALIZED (SELECT reply_id FROM reply_mail_outbox "
-            f"WHERE {free} ORDER BY due_at LIMIT :n{lock}) "
-            "UPDATE reply_mail_outbox SET claimed_until = :lease, attempts = attempts + 1 "
-            f"WHERE reply_id IN (SELECT reply_id FROM picked) AND {free} "
-            "RETURNING reply_id, created_at, attempts, due_at",
+        """Take the mails due and held by no live lease, oldest first (`Queries._claim_due`:
+        of two senders racing for one, only one gets it)."""
+        rows = self._claim_due(
+            "reply_mail_outbox",
+            "reply_id",
+            "due_at",
             {"now": to_us(now), "lease": to_us(lease_until), "n": limit},
+            also_set=", attempts = attempts + 1",
+            returning="reply_id, created_at, attempts, due_at",
         )
         claimed = []
         for row in sorted(rows, key=lambda r: (r["due_at"], r["reply_id"])):
