@@ -51,7 +51,7 @@ def test_post_returns_the_rendered_comment_and_an_edit_token(client: TestClient)
         "id": 0,
         "parent_id": None,
         "depth": 0,
-        "author": {"name": "Ada", "website": "https://ada.example/"},
+        "author": {"name": "Ada", "website": "https://ada.example/", "verified": False},
         "html": (
             '<p>Hello <strong>world</strong>, see <a href="https://example.org" '
             'rel="nofollow ugc noopener">https://example.org</a></p>'

@@ -284,7 +284,7 @@ def test_validation_catches_undocumented_fields() -> None:
         "id": 1,
         "parent_id": None,
         "depth": 0,
-        "author": {"name": "A", "website": None},
+        "author": {"name": "A", "website": None, "verified": False},
         "html": "<p>x</p>",
         "created_at": "2026-03-01T12:00:00Z",
         "edited_at": None,

@@ -60,6 +60,7 @@ try:
         Page,
         Playwright,
         Request,
+        Response,
         Route,
         expect,
         sync_playwright,
@@ -351,16 +352,35 @@ def fill_form(form: Locator, body: str, name: str | None = None) -> None:
         form.locator("input.tl-input-name").fill(name)
 
 
-def submit_form(page: Page, form: Locator) -> dict[str, Any]:
-    """Click the form's submit button; the comment the server answered with."""
+def submit_answer(page: Page, form: Locator) -> Response:
+    """Click the form's submit button; the server's answer to the POST it sent."""
     with page.expect_response(
         lambda r: r.url.endswith("/api/v1/comments") and r.request.method == "POST"
     ) as posted:
         form.locator("button.tl-submit").click()
-    response = posted.value
+    return posted.value
+
+
+def submit_form(page: Page, form: Locator) -> dict[str, Any]:
+    """Click the form's submit button; the comment the server answered with."""
+    response = submit_answer(page, form)
     assert response.status == 201, response.text()
     data: dict[str, Any] = response.json()["comment"]
     return data
+
+
+def axe_serious(page: Page) -> list[dict[str, Any]]:
+    """The page's serious and critical WCAG 2.1 A/AA violations, by axe-core."""
+    if not AXE_JS.is_file():
+        unavailable(f"axe-core is not installed ({AXE_JS} is missing)")
+    page.add_script_tag(path=str(AXE_JS))
+    result: dict[str, Any] = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            resultTypes: ["violations"],
+        })"""
+    )
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def post_comment(page: Page, body: str, name: str = "Browser Reader") -> int:

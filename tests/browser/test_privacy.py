@@ -7,33 +7,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.browser.support import (
-    AXE_JS,
     Api,
     Browsing,
+    axe_serious,
     comment,
     expect,
     fill_form,
     submit_form,
-    unavailable,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _axe_serious(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE_JS))
-    result: dict[str, Any] = page.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-            resultTypes: ["violations"],
-        })"""
-    )
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_download_then_erase_from_the_widget(
@@ -116,12 +103,10 @@ def test_ask_for_a_link_by_email(browsing: Browsing, key: str) -> None:
 def test_the_open_panel_has_no_serious_accessibility_violations(
     browsing: Browsing, key: str
 ) -> None:
-    if not AXE_JS.is_file():
-        unavailable(f"axe-core is not installed ({AXE_JS} is missing)")
     context = browsing.context(bypass_csp=True)  # to inject axe
     page = browsing.open(key, context=context)
     panel = page.locator("details.tl-privacy")
     panel.locator("summary").click()
     panel.locator("button.tl-privacy-erase").click()
-    serious = _axe_serious(page)
+    serious = axe_serious(page)
     assert not serious, serious

@@ -12,17 +12,19 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import Clock
+from threadline.auth.readers import verify_reader_token
 from threadline.cli.context import service_context
 from threadline.cli.main import cli
 from threadline.config import Settings
 from threadline.demo.content import ARTICLES, DEMO_SITE, HARBOUR_STREET, LIBRARY
 from threadline.demo.discussion import DISCUSSIONS, DemoComment
-from threadline.demo.seed import published_at, seed_demo, seeded_at
+from threadline.demo.seed import give_reader_secret, published_at, seed_demo, seeded_at
 from threadline.domain.models import Author, Comment, CommentStatus, SiteSettings
 from threadline.domain.tree import SortOrder
 from threadline.service import comments, threads
 from threadline.service.context import ClientInfo, ServiceContext
-from threadline.service.sites import add_site, list_sites
+from threadline.service.reader_sign_in import mint_reader_token
+from threadline.service.sites import add_site, get_site, list_sites
 
 EDIT_WINDOW = timedelta(seconds=SiteSettings().edit_window_seconds)
 # Seeding writes ~750 rows; the showcase test covers PostgreSQL, the rest run on SQLite only.
@@ -87,6 +89,20 @@ def test_seeding_is_idempotent(demo: ServiceContext) -> None:
     assert second.seeded == () and set(second.skipped) == set(first.seeded)
     assert second.comments == second.votes == 0
     assert {key: len(thread_comments(demo, key)) for key in DISCUSSIONS} == before
+
+
+@sqlite_only
+def test_seeding_turns_reader_sign_in_on_once(demo: ServiceContext) -> None:
+    assert get_site(demo, DEMO_SITE).reader_secret is None
+    seed_demo(demo)
+    secret = get_site(demo, DEMO_SITE).reader_secret
+    assert secret and len(secret) >= 40
+    token = mint_reader_token(demo, DEMO_SITE, "demo-reader", "Demo Reader")
+    seed_demo(demo)  # the next `serve --demo`: the secret stays, the demo reader stays signed in
+    assert get_site(demo, DEMO_SITE).reader_secret == secret
+    assert give_reader_secret(demo) is False
+    reader = verify_reader_token(token, secret, DEMO_SITE, demo.clock())
+    assert reader.name == "Demo Reader"
 
 
 @sqlite_only

@@ -9,7 +9,10 @@ from html.parser import HTMLParser
 import pytest
 from starlette.testclient import TestClient
 
+from threadline.api.static import DEMO_READER_ID, DEMO_READER_NAME
+from threadline.auth.readers import verify_reader_token
 from threadline.demo.content import ARTICLES, HARBOUR_STREET
+from threadline.service.reader_sign_in import COMMAND_LINE, new_reader_secret
 
 
 class _Page(HTMLParser):
@@ -163,3 +166,75 @@ def test_front_page_without_the_demo_site_explains_how_to_get_it(
     assert response.status_code == 200
     assert "--demo" in response.text
     assert bare.get(f"/demo/{HARBOUR_STREET.key}").status_code == 404
+
+
+# ---- the demo reader's sign-in (docs/sign-in.md) --------------------------------------------
+
+
+def _demo_secret(client: TestClient) -> str:
+    """Give the 'demo' site a reader secret, as seeding the demo newspaper does."""
+    ctx = client.app.state.threadline.ctx  # type: ignore[attr-defined]
+    return new_reader_secret(ctx, "demo", COMMAND_LINE)
+
+
+def test_article_page_offers_the_demo_reader_sign_in(client: TestClient) -> None:
+    _demo_secret(client)
+    path = f"/demo/{HARBOUR_STREET.key}"
+    response = client.get(path, params={"theme": "dark", "lang": "de"})
+    assert_strict_csp(response)
+    assert_no_inline_code(response.text)
+    assert response.headers["cache-control"] == "no-cache"
+    page = parse(response.text)
+    host = find(page, "div", id="threadline")
+    assert host is not None and "data-reader-token" not in host
+    signed_in = f"{path}?theme=dark&lang=de&reader=demo"
+    assert host["data-sign-in-url"] == signed_in
+    assert find(page, "a", href=signed_in) is not None
+    assert "Sign in as a demo reader" in response.text and "Sign out" not in response.text
+
+
+def test_reader_demo_renders_the_page_signed_in(client: TestClient) -> None:
+    secret = _demo_secret(client)
+    ctx = client.app.state.threadline.ctx  # type: ignore[attr-defined]
+    path = f"/demo/{HARBOUR_STREET.key}"
+    response = client.get(path, params={"reader": "demo", "lang": "fr"})
+    assert response.status_code == 200
+    assert_strict_csp(response)
+    assert_no_inline_code(response.text)
+    assert response.headers["cache-control"] == "no-store"  # the page holds a token
+    page = parse(response.text)
+    host = find(page, "div", id="threadline")
+    assert host is not None and host["data-sign-in-url"] == f"{path}?lang=fr&reader=demo"
+    token = host["data-reader-token"]
+    assert token
+    reader = verify_reader_token(token, secret, "demo", ctx.clock())
+    assert (reader.sub, reader.name) == (DEMO_READER_ID, DEMO_READER_NAME)
+    assert DEMO_READER_ID == "demo-reader" and DEMO_READER_NAME == "Demo Reader"
+    # The bar says so, offers to sign out, and its switches keep the reader signed in.
+    assert "Signed in as <strong>Demo Reader</strong>" in response.text
+    assert find(page, "a", href=f"{path}?lang=fr") is not None  # Sign out
+    assert find(page, "a", href=f"{path}?theme=dark&lang=fr&reader=demo") is not None
+    assert find(page, "a", href=f"{path}?lang=de&reader=demo") is not None
+    assert "Sign in as a demo reader" not in response.text
+    # The token is a real one: the server takes the comment under the demo account.
+    posted = client.post(
+        "/api/v1/comments",
+        json={"site": "demo", "thread": HARBOUR_STREET.key, "body": "Signed in from the demo"},
+        headers={"Threadline-Reader": token},
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["comment"]["author"] == {
+        "name": "Demo Reader",
+        "website": None,
+        "verified": True,
+    }
+
+
+def test_without_a_reader_secret_the_demo_offers_no_sign_in(client: TestClient) -> None:
+    response = client.get(f"/demo/{HARBOUR_STREET.key}", params={"reader": "demo"})
+    assert response.status_code == 200
+    host = find(parse(response.text), "div", id="threadline")
+    assert host is not None
+    assert "data-reader-token" not in host and "data-sign-in-url" not in host
+    assert "Sign in as a demo reader" not in response.text and "Signed in" not in response.text
+    assert response.headers["cache-control"] == "no-cache"

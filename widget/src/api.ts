@@ -3,6 +3,8 @@
 export interface AuthorData {
   name: string;
   website: string | null;
+  /** Posted by a reader signed in with the publisher's account. */
+  verified?: boolean;
 }
 
 export interface CommentData {
@@ -46,7 +48,8 @@ export interface NewCommentData {
   thread: string;
   body: string;
   parent_id?: number;
-  author: { name: string; email?: string; website?: string };
+  /** Left out when the reader is signed in: the server takes name and email from the token. */
+  author?: { name: string; email?: string; website?: string };
   title?: string;
   url?: string;
   honeypot: string;
@@ -77,12 +80,16 @@ export class Api {
   constructor(
     private readonly base: string,
     private readonly offline: string,
+    /** The signed-in reader's token, sent with every write. */
+    private readonly reader: () => string | undefined,
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown, token?: string, cookies?: boolean): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
+    const reader = method !== "GET" && this.reader();
+    if (reader) headers["Threadline-Reader"] = reader;
     let res: Response;
     try {
       res = await fetch(this.base + path, {
@@ -117,7 +124,8 @@ export class Api {
     return this.call("POST", "api/v1/comments", data, undefined, true);
   }
 
-  /** The reader's own comments in this thread, held ones included, by their edit tokens. */
+  /** The reader's own comments in this thread, held ones included, by their edit tokens
+   * (and, signed in, by their account). */
   mine(site: string, thread: string, tokens: string[]): Promise<{ comments: CommentData[] }> {
     return this.call("POST", "api/v1/comments/mine", { site, thread, tokens });
   }

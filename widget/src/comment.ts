@@ -116,6 +116,7 @@ export function build(c: CommentData, t: Messages, lang: string, on: Handlers, o
       "span",
       { class: "tl-meta-text" },
       author,
+      c.author?.verified && h("span", { class: "tl-verified", role: "img", "aria-label": t.verified, title: t.verified }, icon(ICONS.check)),
       own && h("span", { class: "tl-you" }, t.you),
       c.staff && !c.deleted && h("span", { class: "tl-badge tl-staff" }, t.staff),
       c.featured && h("span", { class: "tl-badge tl-pick" }, t.editorsPick),

@@ -1,10 +1,12 @@
-/** The comment form: Markdown with write/preview tabs, a character counter, author fields,
- * and one inline error region that never costs the reader what they typed. */
+/** The comment form: Markdown with write/preview tabs, a character counter, author fields
+ * (or "Commenting as …" for a signed-in reader), and one inline error region that never costs
+ * the reader what they typed. */
 
 import { ApiError } from "./api";
 import { h } from "./dom";
 import { fmt, type Messages } from "./i18n";
 import { preview } from "./markdown";
+import type { Auth } from "./reader";
 import { loadAuthor } from "./store";
 
 export interface Draft {
@@ -17,6 +19,8 @@ export interface Draft {
   notify?: boolean;
   /** Post anyway after a civility nudge (the comment is then held for review). */
   ack?: boolean;
+  /** Signed in: the name and email come from the reader's token. */
+  signed?: boolean;
 }
 
 export interface EditorOptions {
@@ -26,6 +30,7 @@ export interface EditorOptions {
   label: string;
   submit: string;
   max: number;
+  auth: Auth;
   initial?: string;
   onSubmit: (draft: Draft) => Promise<void>;
   onCancel?: () => void;
@@ -36,6 +41,8 @@ export interface Editor {
   text: HTMLTextAreaElement;
   focus(): void;
   clear(): void;
+  /** Show the author fields or "Commenting as …", as the page's sign-in now stands. */
+  sync(): void;
 }
 
 let seq = 0;
@@ -124,14 +131,14 @@ export function editor(o: EditorOptions): Editor {
   const name = field("name", "text", "", "name");
   const email = field("email", "email", "h", "email");
   const website = field("website", "url", "h", "url");
-  // "Email me when someone replies": usable only once an email is typed.
+  // "Email me when someone replies": usable only with an email (typed, or in the reader's token).
   const notify = h("input", { id: id + "-notify", type: "checkbox", name: "notify_replies", class: "tl-notify" });
   const syncNotify = (): void => {
-    notify.disabled = !email.value.trim();
+    const r = o.auth.reader;
+    notify.disabled = !(r ? r.email : email.value.trim());
     if (notify.disabled) notify.checked = false;
   };
   email.addEventListener("input", syncNotify);
-  syncNotify();
   const labelled = (input: HTMLInputElement, label: string, hint: string): HTMLElement =>
     h(
       "div",
@@ -139,6 +146,25 @@ export function editor(o: EditorOptions): Editor {
       h("label", { for: input.id }, label, hint && " ", hint && h("span", { id: input.id + "-hint", class: "tl-hint" }, "(" + hint + ")")),
       input,
     );
+  const notifyBox = h("label", { for: notify.id, class: "tl-check" }, notify, " ", t.notifyReplies);
+  const emailBox = h("div", null, labelled(email, t.email, t.emailHint));
+  const fields = h("div", { class: "tl-fields" }, labelled(name, t.name, ""), emailBox, labelled(website, t.website, t.optional));
+  // Who the comment is from: the fields (and a "Sign in" link), or the signed-in reader.
+  const who = h("div");
+  const sync = (): void => {
+    const r = o.auth.reader;
+    who.textContent = "";
+    if (r) {
+      const [before, after] = t.commentingAs.split("{name}");
+      who.append(h("p", { class: "tl-as" }, before, h("strong", null, r.name), after), r.email ? notifyBox : "");
+    } else {
+      emailBox.append(notifyBox);
+      const link = o.auth.link(t);
+      who.append(fields, link ? h("p", { class: "tl-signin-line" }, link) : "");
+    }
+    syncNotify();
+  };
+  if (withAuthor) sync();
   const honeypot = h("input", { name: "url2", type: "text", tabindex: -1, autocomplete: "off", class: "tl-input-hp" });
 
   const error = h("div", { class: "tl-error", role: "alert" });
@@ -154,19 +180,7 @@ export function editor(o: EditorOptions): Editor {
     writePanel,
     shown,
     h("div", { class: "tl-form-meta" }, h("span", { id: id + "-md", class: "tl-hint tl-md" }, t.markdown), counter),
-    withAuthor &&
-      h(
-        "div",
-        { class: "tl-fields" },
-        labelled(name, t.name, ""),
-        h(
-          "div",
-          null,
-          labelled(email, t.email, t.emailHint),
-          h("label", { for: notify.id, class: "tl-check" }, notify, " ", t.notifyReplies),
-        ),
-        labelled(website, t.website, t.optional),
-      ),
+    withAuthor && who,
     withAuthor && h("div", { class: "tl-hp", "aria-hidden": "true" }, h("label", null, "Leave this empty", honeypot)),
     error,
     h("div", { class: "tl-form-actions" }, submit, cancel),
@@ -202,7 +216,13 @@ export function editor(o: EditorOptions): Editor {
       await o.onSubmit(draft);
     } catch (err) {
       if (err instanceof ApiError && err.code === "civility_nudge" && !draft.ack) nudge(err.message, draft);
-      else showError(err instanceof ApiError ? err.message : t.network, err instanceof ApiError ? err.field : undefined);
+      else {
+        const api = err instanceof ApiError;
+        showError(api ? err.message : t.network, api ? err.field : undefined);
+        // Signed out, expired or required: the way to sign in, right with the message.
+        const link = api && err.status === 401 && o.auth.link(t);
+        if (link) error.append(" ", link);
+      }
     } finally {
       submit.disabled = false;
       form.removeAttribute("aria-busy");
@@ -236,8 +256,10 @@ export function editor(o: EditorOptions): Editor {
     const body = text.value.trim();
     if (!body) return showError(t.bodyRequired, "body");
     if (body.length > o.max) return showError(fmt(t.tooLong, { n: body.length, max: o.max }, lang), "body");
-    if (withAuthor && !name.value.trim()) return showError(t.nameRequired, "name");
+    const signed = !!o.auth.reader;
+    if (withAuthor && !signed && !name.value.trim()) return showError(t.nameRequired, "name");
     await send({
+      signed,
       body: text.value,
       name: name.value.trim(),
       email: email.value.trim(),
@@ -259,5 +281,6 @@ export function editor(o: EditorOptions): Editor {
       count();
       select(0, false);
     },
+    sync: () => withAuthor && sync(),
   };
 }

@@ -85,6 +85,10 @@ const en = {
   editorsPick: "Editor’s pick",
   staff: "Staff",
   rejectedOwn: "A moderator did not publish your comment.",
+  commentingAs: "Commenting as {name}",
+  signIn: "Sign in",
+  signInToJoin: "Sign in to join the discussion.",
+  verified: "signed-in reader",
 };
 
 export type Messages = typeof en;
@@ -174,6 +178,10 @@ const de: Messages = {
   editorsPick: "Empfehlung der Redaktion",
   staff: "Redaktion",
   rejectedOwn: "Die Moderation hat Ihren Kommentar nicht veröffentlicht.",
+  commentingAs: "Sie kommentieren als {name}",
+  signIn: "Anmelden",
+  signInToJoin: "Melden Sie sich an, um mitzudiskutieren.",
+  verified: "angemeldet mit Leserkonto",
 };
 
 const fr: Messages = {
@@ -261,6 +269,10 @@ const fr: Messages = {
   editorsPick: "Choix de la rédaction",
   staff: "Rédaction",
   rejectedOwn: "Un modérateur n’a pas publié votre commentaire.",
+  commentingAs: "Vous commentez en tant que {name}",
+  signIn: "Se connecter",
+  signInToJoin: "Connectez-vous pour participer à la discussion.",
+  verified: "connecté avec un compte lecteur",
 };
 
 const ALL: Record<string, Messages> = { en, de, fr };

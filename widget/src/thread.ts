@@ -3,8 +3,9 @@
 import { Api, ApiError, type CommentData, FLAG_REASONS, type ThreadData } from "./api";
 import { authorName, build, type Handlers, type Node, refreshTime, setCollapsed, setVotes } from "./comment";
 import { h } from "./dom";
-import { type Draft, editor } from "./editor";
+import { type Draft, type Editor, editor } from "./editor";
 import { fmt, messages, type Messages, plural } from "./i18n";
+import { Auth } from "./reader";
 import { load, owned, type Owned, save, saveAuthor, setOwned, setVote, storageKey, voter, votes } from "./store";
 
 export interface Config {
@@ -73,6 +74,11 @@ export class Widget implements Handlers {
   private removed = new Map<number, number>();
   private events: EventSource | null = null;
   private toastTimer = 0;
+  private readonly auth: Auth;
+  /** Open forms with author fields: they follow the reader signing in or out. */
+  private editors: Editor[] = [];
+  /** "Sign in to join the discussion", in place of the new-comment form while it is needed. */
+  private gate: HTMLElement | null = null;
 
   constructor(
     private readonly host: HTMLElement,
@@ -81,7 +87,8 @@ export class Widget implements Handlers {
   ) {
     const t = (this.t = messages(cfg.lang));
     this.lang = cfg.lang;
-    this.api = new Api(cfg.base, t.network);
+    const auth = (this.auth = new Auth(host));
+    this.api = new Api(cfg.base, t.network, () => auth.reader?.token);
     this.shadow = host.attachShadow({ mode: "open" });
     adoptStyles(this.shadow, css, cfg.base);
     const stored = load<string>("sort", "");
@@ -134,6 +141,7 @@ export class Widget implements Handlers {
     window.addEventListener("storage", (e) => {
       if (e.key === storageKey("own")) this.claimOwn();
     });
+    auth.watch(() => this.signedInOrOut());
     if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => this.resized()).observe(host);
     this.resized();
     setInterval(() => this.tick(), 60000);
@@ -223,7 +231,7 @@ export class Widget implements Handlers {
   private async restoreOwn(generation: number): Promise<void> {
     const all = owned();
     const keys = Object.keys(all).filter((k) => k.startsWith(this.cfg.site + "/")).slice(-50);
-    if (!keys.length) return;
+    if (!keys.length && !this.auth.reader) return;
     try {
       const found = await this.api.mine(this.cfg.site, this.cfg.thread, keys.map((k) => all[k].t));
       if (generation !== this.generation) return;
@@ -266,9 +274,41 @@ export class Widget implements Handlers {
       label: this.t.newComment,
       submit: this.t.post,
       max: MAX_LENGTH,
+      auth: this.auth,
       onSubmit: (d) => this.submit(d).then(() => ed.clear()),
     });
+    this.editors.push(ed);
     this.compose.append(ed.el);
+    this.syncGate();
+  }
+
+  /** `data-sign-in="required"` without a signed-in reader: the prompt replaces the form (which
+   * stays, hidden, with whatever was typed, for when the reader signs in). */
+  private syncGate(): void {
+    const form = this.compose.querySelector("form");
+    if (!form) return;
+    this.gate?.remove();
+    this.gate = this.auth.gated ? this.auth.prompt(this.t) : null;
+    form.hidden = !!this.gate;
+    if (this.gate) this.compose.prepend(this.gate);
+  }
+
+  /** Reply, vote or report while sign-in is required: the same prompt, under the comment. */
+  private gated(n: Node): boolean {
+    if (!this.auth.gated) return false;
+    let p = n.slot.querySelector<HTMLElement>(".tl-signin-prompt");
+    if (!p) n.slot.prepend((p = this.auth.prompt(this.t)));
+    (p.querySelector("a") || p).focus();
+    return true;
+  }
+
+  /** The page signed the reader in or out (a single-page site): no reload needed. */
+  private signedInOrOut(): void {
+    this.editors = this.editors.filter((e) => e.el.isConnected);
+    this.editors.forEach((e) => e.sync());
+    this.syncGate();
+    this.shadow.querySelectorAll(".tl-replyslot > .tl-signin-prompt").forEach((p) => p.remove());
+    if (this.thread) void this.restoreOwn(this.generation);
   }
 
   private key(id: number): string {
@@ -548,7 +588,7 @@ export class Widget implements Handlers {
       thread: this.cfg.thread,
       body: d.body,
       parent_id: parent ? parent.c.id : undefined,
-      author: { name: d.name, email: d.email || undefined, website: d.website || undefined },
+      author: d.signed ? undefined : { name: d.name, email: d.email || undefined, website: d.website || undefined },
       title: this.cfg.title || undefined,
       url: this.cfg.url || undefined,
       honeypot: d.honeypot,
@@ -556,7 +596,7 @@ export class Widget implements Handlers {
       notify_replies: d.notify || undefined,
       lang: d.notify ? this.lang : undefined,
     });
-    saveAuthor({ name: d.name, email: d.email, website: d.website });
+    if (!d.signed) saveAuthor({ name: d.name, email: d.email, website: d.website });
     const c = res.comment;
     setOwned(this.key(c.id), { t: res.edit_token, at: Date.now(), b: d.body });
     const queued = this.queue.findIndex((q) => q.id === c.id);
@@ -579,6 +619,7 @@ export class Widget implements Handlers {
   }
 
   reply(n: Node): void {
+    if (this.gated(n)) return;
     const open = n.slot.querySelector("textarea");
     if (open) return open.focus();
     const id = n.c.id;
@@ -590,6 +631,7 @@ export class Widget implements Handlers {
       label: fmt(this.t.replyTo, { name: authorName(n.c, this.t) }),
       submit: this.t.postReply,
       max: MAX_LENGTH,
+      auth: this.auth,
       onSubmit: (d) => this.submit(d, this.nodes.get(id) || n).then(close),
       onCancel: () => {
         close();
@@ -597,6 +639,7 @@ export class Widget implements Handlers {
       },
     });
     n.slot.append(ed.el);
+    this.editors.push(ed);
     ed.focus();
   }
 
@@ -615,6 +658,7 @@ export class Widget implements Handlers {
       label: this.t.editComment,
       submit: this.t.save,
       max: MAX_LENGTH,
+      auth: this.auth,
       initial: own.b,
       onSubmit: async (d) => {
         const res = await this.api.edit(n.c.id, d.body, own.t, d.ack);
@@ -661,14 +705,14 @@ export class Widget implements Handlers {
       }
       this.say(this.t.removed);
     } catch (e) {
-      n.msg.textContent = e instanceof ApiError ? e.message : this.t.network;
+      this.fail(n, e);
       this.cancelDelete(n);
     }
   }
 
   async vote(n: Node, direction: 1 | -1): Promise<void> {
     const id = n.c.id;
-    if (this.voting.has(id)) return;
+    if (this.voting.has(id) || this.gated(n)) return;
     const value = (votes()[this.key(id)] || 0) === direction ? 0 : direction;
     this.voting.add(id);
     try {
@@ -682,10 +726,19 @@ export class Widget implements Handlers {
       current.msg.textContent = "";
       setVotes(current, value, this.t);
     } catch (e) {
-      n.msg.textContent = e instanceof ApiError ? e.message : this.t.network;
+      this.fail(n, e);
     } finally {
       this.voting.delete(id);
     }
+  }
+
+  /** A comment's action failed: the server's message (with the sign-in link when it is about
+   * signing in). */
+  private fail(n: Node, e: unknown): void {
+    const api = e instanceof ApiError;
+    n.msg.textContent = api ? e.message : this.t.network;
+    const link = api && e.status === 401 && this.auth.link(this.t);
+    if (link) n.msg.append(" ", link);
   }
 
   async copy(n: Node): Promise<void> {
@@ -701,6 +754,7 @@ export class Widget implements Handlers {
 
   /** Report a comment to the moderators: a small reason picker under its actions. */
   flag(n: Node): void {
+    if (this.gated(n)) return;
     const open = n.art.querySelector<HTMLElement>(".tl-flagbox select");
     if (open) return open.focus();
     const id = n.c.id;
@@ -733,7 +787,7 @@ export class Widget implements Handlers {
         close();
         this.say(t.reported);
       } catch (err) {
-        n.msg.textContent = err instanceof ApiError ? err.message : t.network;
+        this.fail(n, err);
         send.disabled = false;
       }
     });

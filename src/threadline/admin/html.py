@@ -129,6 +129,12 @@ def card(item: QueueItem, csrf: str, back: str) -> str:
     flags = f" · {unreviewed} new flag(s)" if unreviewed else ""
     title = _e(item.thread_title or item.thread_key)
     email = f" &lt;{_e(c.author.email)}&gt;" if c.author.email else ""
+    # Signed in with the publisher's account: bans and history follow the account.
+    account = (
+        f' <span class="signed-in">signed in: account <code>{_e(c.reader_id)}</code></span>'
+        if c.reader_id is not None
+        else ""
+    )
     parent = _comment_block(item.parent, "parent") if item.parent else ""
     one = [c.id]
     actions = (
@@ -162,7 +168,7 @@ def card(item: QueueItem, csrf: str, back: str) -> str:
     return (
         f'<article class="card status-{c.status.value}" tabindex="-1" data-id="{c.id}">'
         f'<header><label class="pick"><input type="checkbox" name="id" value="{c.id}" '
-        f'form="bulk"> #{c.id}</label> <b>{_e(c.author.name)}</b>{email} on '
+        f'form="bulk"> #{c.id}</label> <b>{_e(c.author.name)}</b>{email}{account} on '
         f'<i>{title}</i> ({_e(item.site_slug)}) · <a href="/admin/threads/{c.thread_id}" '
         f'class="thread-tools">Thread tools</a> · {_when(c.created_at)} · '
         f'<span class="status">{c.status.value}</span>{flags}'

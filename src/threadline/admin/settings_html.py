@@ -65,6 +65,17 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         ),
     ),
     (
+        "Readers",
+        (
+            (
+                "sign_in_required",
+                "Only signed-in readers take part",
+                "Readers sign in with your site's own accounts (docs/sign-in.md); others can "
+                "read but not comment, vote or report. Needs the site's sign-in secret.",
+            ),
+        ),
+    ),
+    (
         "Limits",
         (
             (
@@ -216,9 +227,23 @@ def settings_page(
     )
     body = (
         f"{notice(message, error)}{_site_links(site)}{webhooks}<h2>Settings</h2>{note}"
-        f"{settings_form}{words_form}"
+        f"{_sign_in_state(site)}{settings_form}{words_form}"
     )
     return page(f"{site.name}: settings", body, actor, csrf)
+
+
+def _sign_in_state(site: Site) -> str:
+    """Whether readers can sign in with the publisher's accounts (the secret never shows)."""
+    if site.reader_secret is not None:
+        state = "on: readers can sign in with your site's accounts."
+        if site.settings.sign_in_required:
+            state = "on and required: only signed-in readers take part."
+    else:
+        state = (
+            "off. Create the site's secret with <code>threadline site sign-in "
+            f"{_e(site.slug)} --new-secret</code> to turn it on."
+        )
+    return f'<p class="sign-in-state">Reader sign-in: {state}</p>'
 
 
 def bans_page(

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from threadline.api.negotiation import reader_language
-from threadline.api.request import bearer_token, client_info, path_id, read_json
+from threadline.api.request import bearer_token, client_info, path_id, read_json, reader_token
 from threadline.api.schemas import (
     CommentOnlyOut,
     CommentWithContextOut,
@@ -54,11 +54,12 @@ async def post_comment(request: Request) -> Response:
             code="spam_detected",
             field="honeypot",
         )
+    given = data.author  # None only for a signed-in reader (checked by the use case)
     draft = comment_service.CommentDraft(
         site=data.site,
         thread=data.thread,
         body=data.body,
-        author=Author(data.author.name, data.author.email, data.author.website),
+        author=Author(given.name, given.email, given.website) if given is not None else None,
         parent_id=data.parent_id,
         title=data.title,
         url=data.url,
@@ -69,6 +70,7 @@ async def post_comment(request: Request) -> Response:
         language=reader_language(data.lang, request.headers.get("accept-language"))
         if data.notify_replies
         else None,
+        reader_token=reader_token(request),
     )
     client = client_info(request, api.addresses)
     posted = await run_in_threadpool(comment_service.post_comment, api.ctx, draft, client)
@@ -102,6 +104,7 @@ async def edit_comment(request: Request) -> Response:
         bearer_token(request),
         client,
         data.acknowledge_nudge,
+        reader_token(request),
     )
     return json_response(CommentOnlyOut(comment_out(updated)))
 
@@ -110,7 +113,12 @@ async def delete_comment(request: Request) -> Response:
     api = api_state(request)
     client = client_info(request, api.addresses)
     await run_in_threadpool(
-        comment_service.delete_comment, api.ctx, path_id(request), bearer_token(request), client
+        comment_service.delete_comment,
+        api.ctx,
+        path_id(request),
+        bearer_token(request),
+        client,
+        reader_token(request),
     )
     return Response(status_code=204)
 
@@ -121,16 +129,28 @@ async def vote(request: Request) -> Response:
     data = await read_json(request, VoteIn, api.settings.max_request_bytes)
     client = client_info(request, api.addresses)
     updated = await run_in_threadpool(
-        vote_service.cast_vote, api.ctx, comment_id, data.value, data.voter, client
+        vote_service.cast_vote,
+        api.ctx,
+        comment_id,
+        data.value,
+        data.voter,
+        client,
+        reader_token(request),
     )
     return json_response(CommentOnlyOut(comment_out(updated)))
 
 
 async def own_comments(request: Request) -> Response:
-    """The bearer's own comments in a thread (held ones included), by their edit tokens."""
+    """The bearer's own comments in a thread (held ones included), by their edit tokens and
+    by the signed-in reader's account."""
     api = api_state(request)
     data = await read_json(request, OwnCommentsIn, api.settings.max_request_bytes)
     found = await run_in_threadpool(
-        own_service.own_comments, api.ctx, data.site, data.thread, data.tokens
+        own_service.own_comments,
+        api.ctx,
+        data.site,
+        data.thread,
+        data.tokens,
+        reader_token(request),
     )
     return json_response(OwnCommentsOut([comment_out(c) for c in found]))

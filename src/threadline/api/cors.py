@@ -19,7 +19,8 @@ from threadline.api.errors import error_response
 log = logging.getLogger(__name__)
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-ALLOWED_HEADERS = "Content-Type, Authorization, If-None-Match, Last-Event-ID"
+# Threadline-Reader: a reader signed in with the publisher's account (docs/sign-in.md).
+ALLOWED_HEADERS = "Content-Type, Authorization, If-None-Match, Last-Event-ID, Threadline-Reader"
 
 
 class OriginRegistry:

@@ -153,6 +153,7 @@ def _card(item: QueueItem) -> ModCommentOut:
         comment=comment_out(c),
         body=c.body,
         author_email=c.author.email,
+        reader_id=c.reader_id,
         site=item.site_slug,
         thread_key=item.thread_key,
         thread_title=item.thread_title,

@@ -87,6 +87,13 @@ class ModCommentOut(Struct):
     comment: CommentOut
     body: Annotated[str, Meta(description="The Markdown source")]
     author_email: str | None
+    reader_id: Annotated[
+        str | None,
+        Meta(
+            description="The publisher's account id of the signed-in reader who wrote it "
+            "(docs/sign-in.md); null for readers who typed their name"
+        ),
+    ]
     site: str
     thread_key: str
     thread_title: str | None

@@ -24,7 +24,8 @@ _STATUS_TEXT = {
     204: "No Content",
     304: "Not Modified",
     400: "Malformed request",
-    401: "Edit token missing",
+    401: "Not signed in: the edit token is missing, the reader's sign-in token could not be "
+    "verified or has expired, or the site requires sign-in",
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",

@@ -111,6 +111,13 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def reader_token(request: Request) -> str | None:
+    """The `Threadline-Reader` token of a reader signed in with the publisher's account
+    (docs/sign-in.md); None when absent or empty. Verified by the use case."""
+    token = request.headers.get("threadline-reader", "").strip()
+    return token or None
+
+
 def client_info(request: Request, resolver: ClientAddressResolver) -> ClientInfo:
     peer = request.client.host if request.client else None
     ip = resolver.resolve(peer, request.headers.get("x-forwarded-for"))

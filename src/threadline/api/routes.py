@@ -96,6 +96,17 @@ _QUEUE_QUERY = (
 )
 
 _SITE_QUERY = (("site", True, "Site slug"),)
+# A reader signed in with the publisher's account (docs/sign-in.md); 401 when it cannot be
+# verified (reader_token_invalid) or has expired (reader_token_expired).
+_READER = (
+    (
+        "Threadline-Reader",
+        False,
+        "A signed-in reader's token: a JWT (HS256) the publisher's server signed with the "
+        "site's secret, claims sub, name, optional email, aud (the site's slug) and exp. "
+        "Answered 401 reader_token_invalid or reader_token_expired when it cannot be used",
+    ),
+)
 
 MODERATOR_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -401,17 +412,27 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PostedCommentOut,
         status=201,
         body=PostCommentIn,
-        errors=(*WRITE_ERRORS, 409),
+        errors=(401, *WRITE_ERRORS, 409),
+        headers=_READER,
+        extra={
+            "description": "With a Threadline-Reader token the comment is the signed-in "
+            "reader's: name and email come from the token (the body's author is then optional "
+            "and only its website is used) and the comment shows author.verified. On a site "
+            "that requires sign-in, a request without a token is answered 401 "
+            "sign_in_required."
+        },
     ),
     Endpoint(
         "POST",
         "/api/v1/comments/mine",
         comments.own_comments,
-        "The reader's own comments in a thread, held ones included, proven by edit tokens",
+        "The reader's own comments in a thread, held ones included, proven by edit tokens "
+        "or by the signed-in reader's token",
         "commenter",
         OwnCommentsOut,
         body=OwnCommentsIn,
-        errors=(400, 404, 413, 415, 422),
+        errors=(400, 401, 404, 413, 415, 422),
+        headers=_READER,
     ),
     Endpoint(
         "PATCH",
@@ -423,6 +444,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=EditCommentIn,
         errors=(401, *WRITE_ERRORS, 409),
         auth="edit_token",
+        headers=_READER,
+        extra={
+            "description": "Proven by the comment's edit token, or by the token of the "
+            "signed-in reader who wrote it (from any device): 403 not_your_comment otherwise."
+        },
     ),
     Endpoint(
         "DELETE",
@@ -434,6 +460,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         status=204,
         errors=(401, 403, 404, 409, 429, 503),
         auth="edit_token",
+        headers=_READER,
+        extra={
+            "description": "Proven by the comment's edit token, or by the token of the "
+            "signed-in reader who wrote it (from any device): 403 not_your_comment otherwise."
+        },
     ),
     Endpoint(
         "POST",
@@ -443,7 +474,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "commenter",
         CommentOnlyOut,
         body=VoteIn,
-        errors=(*WRITE_ERRORS, 409),
+        errors=(401, *WRITE_ERRORS, 409),
+        headers=_READER,
+        extra={
+            "description": "A signed-in reader votes as their account (the body's voter is "
+            "then not used): one vote per account, from any device. On a site that requires "
+            "sign-in, a request without a token is answered 401 sign_in_required."
+        },
     ),
     Endpoint(
         "POST",
@@ -454,7 +491,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         None,
         status=204,
         body=FlagIn,
-        errors=WRITE_ERRORS,
+        errors=(401, *WRITE_ERRORS),
+        headers=_READER,
+        extra={
+            "description": "A signed-in reader reports as their account (the body's reader is "
+            "then not used). On a site that requires sign-in, a request without a token is "
+            "answered 401 sign_in_required."
+        },
     ),
     # readers' data rights (docs/privacy.md): proven by edit tokens, or by a mailed link
     Endpoint(

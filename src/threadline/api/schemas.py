@@ -24,7 +24,13 @@ class PostCommentIn(Struct, forbid_unknown_fields=True):
     site: Annotated[str, Meta(description="The site's slug")]
     thread: Annotated[str, Meta(description="Article id or canonical URL (normalized)")]
     body: Annotated[str, Meta(description="Markdown source")]
-    author: AuthorIn
+    author: Annotated[
+        AuthorIn | None,
+        Meta(
+            description="Required unless the request carries a Threadline-Reader token; with "
+            "one, the name and email come from the token and only author.website is used"
+        ),
+    ] = None
     parent_id: Id | None = None
     title: Annotated[str | None, Meta(description="Article title; sets the thread's")] = None
     url: Annotated[str | None, Meta(description="Article URL; sets the thread's")] = None
@@ -61,7 +67,7 @@ class VoteIn(Struct, forbid_unknown_fields=True):
         str,
         Meta(
             description="The reader's opaque voter id (16–128 characters), "
-            "generated and kept by the widget"
+            "generated and kept by the widget, not starting with reader:"
         ),
     ]
 
@@ -83,6 +89,13 @@ class OwnCommentsIn(Struct, forbid_unknown_fields=True):
 class AuthorOut(Struct):
     name: str
     website: str | None
+    verified: Annotated[
+        bool,
+        Meta(
+            description="Posted by a reader signed in with the publisher's account (a "
+            "Threadline-Reader token): the name is the one the publisher vouches for"
+        ),
+    ]
 
 
 class CommentOut(Struct):

@@ -12,7 +12,7 @@ def comment_out(c: Comment) -> CommentOut:
         id=c.id,
         parent_id=c.parent_id,
         depth=c.depth,
-        author=None if deleted else AuthorOut(c.author.name, c.author.website),
+        author=None if deleted else AuthorOut(c.author.name, c.author.website, c.verified),
         html="" if deleted else c.html,
         created_at=c.created_at,
         edited_at=c.edited_at,

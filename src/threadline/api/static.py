@@ -1,5 +1,10 @@
 """What browsers load from Threadline itself: the widget (embed.js and the files it loads) and
-the demo newspaper that shows it off, every demo page under a strict Content-Security-Policy."""
+the demo newspaper that shows it off, every demo page under a strict Content-Security-Policy.
+
+The demo newspaper also plays the publisher's part in reader sign-in (docs/sign-in.md): its
+article pages offer "Sign in as a demo reader", and `?reader=demo` renders the page with a
+reader token minted at request time for one fixed demo account, as a publisher's server
+would for its logged-in reader."""
 
 from __future__ import annotations
 
@@ -22,7 +27,10 @@ from threadline.api.negotiation import accepts_gzip, not_modified
 from threadline.api.state import api_state
 from threadline.demo.content import ARTICLES, DEMO_SITE, PAPER, Article, find_article
 from threadline.demo.seed import published_at, seeded_at
+from threadline.domain.errors import InvalidInput
+from threadline.domain.models import Site
 from threadline.service.context import ServiceContext
+from threadline.service.reader_sign_in import mint_reader_token
 from threadline.service.sites import list_sites
 
 # No inline script or style anywhere: the widget styles its shadow root with a constructed
@@ -45,6 +53,9 @@ MEDIA_TYPES = {
 }
 THEMES = ("light", "dark")
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français"}
+# The one account the demo newspaper signs readers in with (`?reader=demo`).
+DEMO_READER_ID = "demo-reader"
+DEMO_READER_NAME = "Demo Reader"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +152,7 @@ class DemoSite:
 
     async def front(self, request: Request) -> Response:
         ctx = api_state(request).ctx
-        if not await run_in_threadpool(_demo_exists, ctx):
+        if await run_in_threadpool(_demo_site, ctx) is None:
             return HTMLResponse(_LANDING, headers=PAGE_HEADERS)
         dates = await run_in_threadpool(_publication_dates, ctx)
         theme = _choice(request, "theme", THEMES)
@@ -153,7 +164,7 @@ class DemoSite:
             site=DEMO_SITE,
             theme_attr=f' data-theme="{theme}"' if theme else "",
             css_version=self.css_version,
-            demo_bar=_demo_bar(request, theme, None),
+            demo_bar=_demo_bar(request, theme, None, None),
             today=escape(_today(ctx.clock())),
             lead_key=ARTICLES[0].key,
             origin=escape(f"{request.url.scheme}://{request.url.netloc}"),
@@ -165,7 +176,8 @@ class DemoSite:
     async def article(self, request: Request) -> Response:
         ctx = api_state(request).ctx
         article = find_article(request.path_params["key"])
-        if article is None or not await run_in_threadpool(_demo_exists, ctx):
+        site = await run_in_threadpool(_demo_site, ctx) if article is not None else None
+        if article is None or site is None:
             return HTMLResponse(_MISSING, status_code=404, headers=PAGE_HEADERS)
         dates = await run_in_threadpool(_publication_dates, ctx)
         theme = _choice(request, "theme", THEMES)
@@ -173,6 +185,16 @@ class DemoSite:
         attrs = (f' data-theme="{theme}"' if theme else "") + (
             f' data-lang="{lang}"' if lang else ""
         )
+        # Sign-in, when the demo site has a reader secret (seeding gives it one).
+        sign_in = _SignIn(site.reader_secret is not None, None)
+        if sign_in.available:
+            signed_in_url = _page_url(request, theme=theme, lang=lang, reader="demo")
+            attrs += f' data-sign-in-url="{signed_in_url}"'
+            if _choice(request, "reader", ("demo",)):
+                sign_in = _SignIn(True, await run_in_threadpool(_demo_token, ctx))
+            if sign_in.token:
+                attrs += f' data-reader-token="{escape(sign_in.token)}"'
+        headers = PAGE_HEADERS | ({"Cache-Control": "no-store"} if sign_in.token else {})
         published = dates[article.key]
         others = [a for a in _by_date(dates) if a.key != article.key]
         page = self.templates["demo/article.html"].substitute(
@@ -190,15 +212,29 @@ class DemoSite:
             theme_attr=f' data-theme="{theme}"' if theme else "",
             widget_attrs=attrs,
             css_version=self.css_version,
-            demo_bar=_demo_bar(request, theme, lang or "en"),
+            demo_bar=_demo_bar(request, theme, lang or "en", sign_in),
             more="\n".join(_teaser(a, dates[a.key], lead=False) for a in others),
             footer=_FOOTER,
         )
-        return HTMLResponse(page, headers=PAGE_HEADERS)
+        return HTMLResponse(page, headers=headers)
 
 
-def _demo_exists(ctx: ServiceContext) -> bool:
-    return any(site.slug == DEMO_SITE for site in list_sites(ctx))
+@dataclass(frozen=True, slots=True)
+class _SignIn:
+    available: bool  # the demo site has a reader secret
+    token: str | None  # the demo reader's token: this page is signed in
+
+
+def _demo_site(ctx: ServiceContext) -> Site | None:
+    return next((site for site in list_sites(ctx) if site.slug == DEMO_SITE), None)
+
+
+def _demo_token(ctx: ServiceContext) -> str | None:
+    """What a publisher's server does for its logged-in reader: a short-lived signed token."""
+    try:
+        return mint_reader_token(ctx, DEMO_SITE, DEMO_READER_ID, DEMO_READER_NAME)
+    except InvalidInput:  # the secret was removed meanwhile
+        return None
 
 
 def _publication_dates(ctx: ServiceContext) -> dict[str, datetime]:
@@ -230,26 +266,52 @@ def _teaser(article: Article, published: datetime, lead: bool) -> str:
     </article>"""
 
 
-def _demo_bar(request: Request, theme: str | None, lang: str | None) -> str:
-    """Switches for the theme (and, on article pages, the widget's language), as plain links."""
+def _page_url(request: Request, **params: str | None) -> str:
+    """This page's path with the given query parameters (empty ones left out), HTML-escaped."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return escape(request.url.path) + ("?" + escape(query) if query else "")
+
+
+def _demo_bar(
+    request: Request, theme: str | None, lang: str | None, sign_in: _SignIn | None
+) -> str:
+    """Switches for the theme (and, on article pages, the widget's language and the demo
+    reader's sign-in), as plain links."""
+    reader = "demo" if sign_in and sign_in.token else None
 
     def link(label: str, current: bool, **params: str | None) -> str:
-        query = urlencode({k: v for k, v in params.items() if v})
         aria = ' aria-current="true"' if current else ""
-        href = escape(request.url.path) + ("?" + escape(query) if query else "")
-        return f'<a href="{href}"{aria}>{label}</a>'
+        return f'<a href="{_page_url(request, **params)}"{aria}>{label}</a>'
 
     themes = " ".join(
-        link(label, theme == value, theme=value, lang=lang if lang != "en" else None)
+        link(label, theme == value, theme=value, lang=lang if lang != "en" else None, reader=reader)
         for label, value in (("Auto", None), ("Light", "light"), ("Dark", "dark"))
     )
     parts = [f"<span>Theme: {themes}</span>"]
     if lang is not None:
         langs = " ".join(
-            link(label, lang == code, theme=theme, lang=code if code != "en" else None)
+            link(
+                label, lang == code, theme=theme, lang=code if code != "en" else None, reader=reader
+            )
             for code, label in LANGUAGES.items()
         )
         parts.append(f"<span>Comments in: {langs}</span>")
+    if sign_in and sign_in.available:
+        shown_lang = lang if lang != "en" else None
+        if reader:
+            out = link("Sign out", False, theme=theme, lang=shown_lang)
+            parts.append(
+                f'<span class="demo-reader">Signed in as <strong>{escape(DEMO_READER_NAME)}'
+                f"</strong> · {out}</span>"
+            )
+        else:
+            parts.append(
+                '<span class="demo-reader">'
+                + link(
+                    "Sign in as a demo reader", False, theme=theme, lang=shown_lang, reader="demo"
+                )
+                + "</span>"
+            )
     return (
         '<aside class="demo-bar" aria-label="About this demo"><p><strong>Demo newspaper.'
         "</strong> The stories are invented; the comments are served live by Threadline from "

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from threadline.auth.readers import Reader
 from threadline.auth.sessions import csrf_matches
 from threadline.auth.tokens import token_matches
-from threadline.domain.errors import AuthRequired, Conflict, Forbidden, NotFound
-from threadline.domain.models import Comment, CommentStatus, Site, Thread
+from threadline.domain.errors import AuthRequired, Conflict, Forbidden, InvalidInput, NotFound
+from threadline.domain.models import Comment, CommentStatus, Site, SiteSettings, Thread
 from threadline.domain.moderation import Actor, Ban, Role
 
 
@@ -38,14 +39,23 @@ def check_can_reply_to(parent: Comment) -> None:
 
 
 def check_owner_within_window(
-    comment: Comment, token: str | None, token_hash: str | None, site: Site, now: datetime
+    comment: Comment,
+    token: str | None,
+    token_hash: str | None,
+    site: Site,
+    now: datetime,
+    reader: Reader | None = None,
 ) -> None:
-    """The author may change their own comment, proven by its edit token, inside the window."""
-    if not token:
+    """The author may change their own comment inside the window, proven by its edit token,
+    or (from any device) by signing in as the reader who wrote it."""
+    if not token and reader is None:
         raise AuthRequired("Send the comment's edit token as 'Authorization: Bearer <token>'.")
     if comment.status is CommentStatus.DELETED:
         raise Conflict("This comment has been deleted.", code="comment_deleted")
-    if not token_matches(token, token_hash):
+    by_reader = reader is not None and comment.reader_id == reader.sub
+    if not by_reader and not (token and token_matches(token, token_hash)):
+        if reader is not None:
+            raise _not_yours()
         raise Forbidden("The edit token does not match this comment.", code="invalid_edit_token")
     window = timedelta(seconds=site.settings.edit_window_seconds)
     if now - comment.created_at > window:
@@ -53,6 +63,47 @@ def check_owner_within_window(
         raise Forbidden(
             f"Comments can only be changed within {minutes} minutes of posting.",
             code="edit_window_closed",
+        )
+
+
+def _not_yours() -> Forbidden:
+    return Forbidden(
+        "This comment was not written by the reader you are signed in as.",
+        code="not_your_comment",
+    )
+
+
+# -- readers signed in with the publisher's accounts (docs/sign-in.md) ------------------------
+
+
+def check_signed_in_if_required(site: Site, reader: Reader | None) -> None:
+    """Posting, voting and flagging on a site that takes signed-in readers only."""
+    if reader is None and site.settings.sign_in_required:
+        raise AuthRequired(
+            "Only signed-in readers can take part in this discussion. Please sign in.",
+            code="sign_in_required",
+        )
+
+
+def check_sign_in_settings(site: Site, settings: SiteSettings) -> None:
+    """Requiring sign-in needs the site's secret: without it nobody could take part."""
+    if settings.sign_in_required and site.reader_secret is None:
+        raise InvalidInput(
+            f"Readers cannot sign in to {site.slug!r} yet, so sign-in cannot be required; "
+            f"create the site's secret first with 'threadline site sign-in {site.slug} "
+            "--new-secret'.",
+            code="sign_in_not_enabled",
+            field="sign_in_required",
+        )
+
+
+def check_sign_in_can_end(site: Site) -> None:
+    """The secret stays while sign-in is required: removing it would lock every reader out."""
+    if site.settings.sign_in_required:
+        raise InvalidInput(
+            f"The site {site.slug!r} requires sign-in; turn sign_in_required off before "
+            "removing its secret.",
+            code="sign_in_required_on",
         )
 
 

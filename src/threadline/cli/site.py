@@ -6,6 +6,7 @@ import click
 
 from threadline.cli.context import service_context
 from threadline.cli.settings import pass_settings
+from threadline.cli.sign_in import sign_in, sign_in_token
 from threadline.config import Settings
 from threadline.domain.errors import ThreadlineError
 from threadline.domain.models import Site
@@ -17,7 +18,10 @@ from threadline.service import sites
     "--origin https://daily.example.com\n  threadline site list"
 )
 def site() -> None:
-    """Add and list sites (one server hosts many publications)."""
+    """Add and list sites (one server hosts many publications).
+
+    Readers of a site can sign in with the publication's own accounts: see sign-in and
+    sign-in-token."""
 
 
 @site.command(
@@ -145,6 +149,11 @@ def _show(s: Site) -> None:
 
     click.echo(f"{s.slug}: {s.name}")
     click.echo(f"  origins: {' '.join(s.origins) or '-'}")
+    click.echo(f"  reader sign-in: {'on' if s.reader_secret is not None else 'off'}")
     for key, value in asdict(s.settings).items():
         shown = ("on" if value else "off") if isinstance(value, bool) else value
         click.echo(f"  {key} = {shown}")
+
+
+site.add_command(sign_in)
+site.add_command(sign_in_token)

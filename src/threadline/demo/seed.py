@@ -2,7 +2,9 @@
 
 Seeding is idempotent: a thread that already has a version (anything was ever written to it)
 is left alone. Rate limits are switched off for the seeding context only, and a clock that
-walks through the discussion's timeline gives every comment a realistic age.
+walks through the discussion's timeline gives every comment a realistic age. The demo site
+gets a reader secret once (the demo newspaper signs a demo reader in with it, api/static.py);
+an existing one is kept.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from threadline.domain.errors import AlreadyExists
 from threadline.domain.models import Author
 from threadline.domain.moderation import Actor, Role
 from threadline.domain.tree import SortOrder
-from threadline.service import accounts, comments, moderation, threads, votes
+from threadline.service import accounts, comments, moderation, reader_sign_in, threads, votes
 from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.sites import get_site
 
 SEEDER = ClientInfo(user_agent="threadline demo seeder")
 # The demo desk's moderator removes the abusive comment. Nobody knows the account's random
@@ -58,6 +61,7 @@ class SeedReport:
 
 def seed_demo(ctx: ServiceContext, site: str = DEMO_SITE) -> SeedReport:
     """Write each demo discussion whose thread does not exist yet; the site must exist."""
+    give_reader_secret(ctx, site)
     now = ctx.clock()
     seeded: list[str] = []
     skipped: list[str] = []
@@ -76,6 +80,16 @@ def seed_demo(ctx: ServiceContext, site: str = DEMO_SITE) -> SeedReport:
         cast += n_votes
         seeded.append(article.key)
     return SeedReport(tuple(seeded), tuple(skipped), posted, cast)
+
+
+def give_reader_secret(ctx: ServiceContext, site: str = DEMO_SITE) -> bool:
+    """Turn reader sign-in on for the demo site, unless it is on: replacing the secret would
+    sign out every demo reader. Whether a secret was made now."""
+    if get_site(ctx, site).reader_secret is not None:
+        return False
+    # Seeding runs from `threadline serve --demo`: the command line's change, audited as such.
+    reader_sign_in.new_reader_secret(ctx, site, reader_sign_in.COMMAND_LINE)
+    return True
 
 
 def seeded_at(ctx: ServiceContext, site: str = DEMO_SITE) -> datetime:

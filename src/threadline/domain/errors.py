@@ -40,6 +40,10 @@ class NotFound(ThreadlineError):
 class AuthRequired(ThreadlineError):
     code = "auth_required"
 
+    def __init__(self, message: str, code: str = "auth_required") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 class Forbidden(ThreadlineError):
     code = "forbidden"

@@ -54,6 +54,9 @@ class SiteSettings:
     # that others replied to keep their text under "Anonymous" (True) instead of becoming
     # deleted placeholders like the rest (False).
     erasure_keeps_replied_comments: bool = False
+    # Readers sign in with the publisher's accounts (docs/sign-in.md): only signed-in readers
+    # may post, vote and flag. Needs the site's reader secret.
+    sign_in_required: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ class Site:
     word_lists: SiteWordLists = field(default_factory=SiteWordLists)
     # The events some active webhook of the site wants: writes record no others.
     webhook_events: frozenset[str] = frozenset()
+    # Signs readers' sign-in tokens (docs/sign-in.md); None: sign-in is off. Never shown.
+    reader_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,13 @@ class Comment:
     version: int = 0
     # Its author asked to be mailed about replies to it (with the email stored beside it).
     notify_replies: bool = False
+    # The publisher's account id of a signed-in reader who wrote it (docs/sign-in.md).
+    reader_id: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        """Written by a reader signed in with the publisher's account."""
+        return self.reader_id is not None
 
     @property
     def score(self) -> int:
@@ -158,6 +170,7 @@ class NewComment:
     decision: str | None = None
     reasons: tuple[str, ...] = ()
     signals: tuple[dict[str, object], ...] = ()
+    reader_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +220,8 @@ class TransferComment:
     downvotes: int = 0
     ip: str | None = None
     user_agent: str | None = None
+    # A signed-in reader's account id at the publisher (docs/sign-in.md).
+    reader_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

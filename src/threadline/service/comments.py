@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from threadline.auth import permissions
+from threadline.auth.readers import Reader
 from threadline.auth.tokens import hash_edit_token, new_edit_token
 from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.events import (
@@ -26,6 +27,7 @@ from threadline.domain.moderation import Actor
 from threadline.domain.tree import placeholder, visible_tree
 from threadline.service import pipeline, privacy_texts, webhook_events
 from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.reader_sign_in import reader_for
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
 from threadline.text.checks import clean_email, clean_text, clean_url
@@ -39,7 +41,8 @@ class CommentDraft:
     site: str
     thread: str
     body: str
-    author: Author
+    # None only with a reader token: a signed-in reader's name and email come from it.
+    author: Author | None
     parent_id: int | None = None
     title: str | None = None
     url: str | None = None
@@ -52,6 +55,8 @@ class CommentDraft:
     # mails (a tag such as "de" or "fr-CH"; anything but en/de/fr means English).
     notify_replies: bool = False
     language: str | None = None
+    # The `Threadline-Reader` token of a reader signed in with the publisher's account.
+    reader_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +91,23 @@ def _clean_body(body: str, site: Site) -> str:
     return clean_text(body, "comment", max_length=site.settings.max_comment_length, multiline=True)
 
 
-def _author_key(author: Author) -> str:
-    return (author.email or author.name).casefold()
+def _author_of(draft: CommentDraft, reader: Reader | None) -> Author:
+    if reader is not None:
+        # The publisher vouches for the name and email; the website is the reader's own.
+        website = draft.author.website if draft.author is not None else None
+        return Author(reader.name, reader.email, clean_url(website, "website"))
+    if draft.author is None:
+        raise InvalidInput("Give your name to comment.", code="invalid_input", field="author")
+    return _clean_author(draft.author)
 
 
 def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -> PostedComment:
     site = get_site(ctx, draft.site)
+    reader = reader_for(ctx, site, draft.reader_token)
+    permissions.check_signed_in_if_required(site, reader)
     key = clean_thread_key(draft.thread, site)
-    author = _clean_author(draft.author)
+    author = _author_of(draft, reader)
+    reader_id = reader.sub if reader is not None else None
     if draft.notify_replies and author.email is None:
         raise InvalidInput(
             "Give your email address to be told about replies.",
@@ -116,14 +130,22 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
         "comments from your network",
     )
     ctx.limiter.allow(
-        f"post-author:{site.id}:{_author_key(author)}",
+        f"post-author:{site.id}:{pipeline.author_key(author, reader_id)}",
         settings.comments_per_minute_per_author,
         "comments from you",
     )
 
     now = ctx.clock()
     around = pipeline.surroundings(
-        ctx, site, author, body, ip=client.ip, parent_id=draft.parent_id, thread_key=key, now=now
+        ctx,
+        site,
+        author,
+        body,
+        ip=client.ip,
+        parent_id=draft.parent_id,
+        thread_key=key,
+        now=now,
+        reader_id=reader_id,
     )
     permissions.check_not_banned(around.ban, now)
     assessment = pipeline.assess(ctx, site, around, acknowledged_nudge=draft.acknowledge_nudge)
@@ -173,6 +195,7 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
                 decision=assessment.decision,
                 reasons=assessment.reasons,
                 signals=assessment.signals,
+                reader_id=reader_id,
             )
         )
         if staff_id is not None:
@@ -215,11 +238,14 @@ def edit_comment(
     token: str | None,
     client: ClientInfo,
     acknowledge_nudge: bool = False,
+    reader_token: str | None = None,
 ) -> Comment:
+    """Change a comment's text: its author, by the edit token or signed in (any device)."""
     comment, thread, site, token_hash = _load_owned(ctx, comment_id)
+    reader = reader_for(ctx, site, reader_token)
     now = ctx.clock()
     permissions.check_origin(site, client.origin, client.own_origin)
-    permissions.check_owner_within_window(comment, token, token_hash, site, now)
+    permissions.check_owner_within_window(comment, token, token_hash, site, now, reader)
     ctx.limiter.allow(
         f"edit-ip:{site.id}:{client.ip}",
         site.settings.comments_per_minute_per_ip * 2,
@@ -236,6 +262,7 @@ def edit_comment(
         thread_id=thread.id,
         now=now,
         exclude_id=comment_id,
+        reader_id=comment.reader_id,
     )
     permissions.check_not_banned(around.ban, now)
     assessment = pipeline.assess(ctx, site, around, acknowledged_nudge=acknowledge_nudge)
@@ -246,7 +273,7 @@ def edit_comment(
         # Re-checked inside the transaction: a concurrent delete must win.
         assert current is not None
         permissions.check_owner_within_window(
-            current, token, db.edit_token_hash(comment_id), site, now
+            current, token, db.edit_token_hash(comment_id), site, now, reader
         )
         updated = db.update_comment_body(comment_id, clean, html, now)
         delta = 0
@@ -293,12 +320,18 @@ def edit_comment(
 
 
 def delete_comment(
-    ctx: ServiceContext, comment_id: int, token: str | None, client: ClientInfo
+    ctx: ServiceContext,
+    comment_id: int,
+    token: str | None,
+    client: ClientInfo,
+    reader_token: str | None = None,
 ) -> None:
+    """Delete a comment: its author, by the edit token or signed in (any device)."""
     comment, thread, site, token_hash = _load_owned(ctx, comment_id)
+    reader = reader_for(ctx, site, reader_token)
     now = ctx.clock()
     permissions.check_origin(site, client.origin, client.own_origin)
-    permissions.check_owner_within_window(comment, token, token_hash, site, now)
+    permissions.check_owner_within_window(comment, token, token_hash, site, now, reader)
     ctx.limiter.allow(
         f"edit-ip:{site.id}:{client.ip}",
         site.settings.comments_per_minute_per_ip * 2,
@@ -309,7 +342,7 @@ def delete_comment(
         current = db.lock_comment(comment_id)  # a concurrent delete of it waits, then fails
         assert current is not None
         permissions.check_owner_within_window(
-            current, token, db.edit_token_hash(comment_id), site, now
+            current, token, db.edit_token_hash(comment_id), site, now, reader
         )
         was_published = current.status is CommentStatus.PUBLISHED
         db.mark_deleted(comment_id, now)

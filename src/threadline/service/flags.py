@@ -13,6 +13,7 @@ from threadline.domain.models import CommentStatus
 from threadline.domain.moderation import FlagReason
 from threadline.service import webhook_events
 from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.reader_sign_in import reader_for
 from threadline.service.votes import clean_reader_id
 from threadline.storage.gateway import Gateway
 from threadline.text.checks import clean_text
@@ -34,7 +35,10 @@ def flag_comment(
     reader: str,
     note: str | None,
     client: ClientInfo,
+    reader_token: str | None = None,
 ) -> FlagResult:
+    """Record a reader's flag; a signed-in reader flags as their account (once per comment,
+    from any device)."""
     try:
         why = FlagReason(reason)
     except ValueError:
@@ -56,6 +60,10 @@ def flag_comment(
         raise NotFound(f"There is no comment {comment_id}.", code="comment_not_found")
     if comment.status is not CommentStatus.PUBLISHED:
         raise NotFound(f"There is no comment {comment_id}.", code="comment_not_found")
+    signed_in = reader_for(ctx, site, reader_token)
+    permissions.check_signed_in_if_required(site, signed_in)
+    if signed_in is not None:
+        reader = signed_in.author_key
     permissions.check_origin(site, client.origin, client.own_origin)
     ctx.limiter.allow(
         f"flag-ip:{site.id}:{client.ip}",

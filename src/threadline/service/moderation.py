@@ -17,7 +17,7 @@ from threadline.domain.errors import Conflict, InvalidInput, NotFound, Threadlin
 from threadline.domain.events import CommentModerated, ReplyPublished, ThreadModerated
 from threadline.domain.models import Comment, CommentStatus, Site, Thread
 from threadline.domain.moderation import Actor, AuditEntry, Ban, Queue, QueueItem
-from threadline.service import webhook_events
+from threadline.service import pipeline, webhook_events
 from threadline.service.context import ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -300,8 +300,8 @@ def ban_author(
         raise InvalidInput("A ban lasts 1 to 3650 days, or for good.", code="invalid_days")
     with ctx.store.reading() as db:
         info = db.comment_moderation(comment_id)
-    key = (info.author_key if info else None) or (
-        (target.comment.author.email or target.comment.author.name).strip().casefold()
+    key = (info.author_key if info else None) or pipeline.author_key(
+        target.comment.author, target.comment.reader_id
     )
     if not key:
         raise Conflict("This comment's author is no longer known.", code="author_unknown")

@@ -1,6 +1,7 @@
 """A reader's own comments in a thread, in their current state, proven by the edit tokens
-their browser kept: how an author still sees a comment that waits for review after a reload
-(and learns when it was approved or rejected). Nobody else's comments are ever returned."""
+their browser kept, or by signing in with the publisher's account (from any device): how an
+author still sees a comment that waits for review after a reload (and learns when it was
+approved or rejected). Nobody else's comments are ever returned."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from threadline.domain.errors import InvalidInput
 from threadline.domain.models import Comment, CommentStatus
 from threadline.service.comments import clean_thread_key
 from threadline.service.context import ServiceContext
+from threadline.service.reader_sign_in import reader_for
 from threadline.service.sites import get_site
 
 MAX_TOKENS = 50
@@ -19,10 +21,15 @@ MAX_TOKEN_LENGTH = 128
 
 
 def own_comments(
-    ctx: ServiceContext, site_slug: str, thread: str, tokens: Sequence[str]
+    ctx: ServiceContext,
+    site_slug: str,
+    thread: str,
+    tokens: Sequence[str],
+    reader_token: str | None = None,
 ) -> list[Comment]:
-    """The comments of this thread whose edit tokens were sent, oldest first: published,
-    pending and rejected ones (deleted ones have no token any more)."""
+    """The comments of this thread whose edit tokens were sent, and those of the signed-in
+    reader, oldest first, each once: published, pending and rejected ones (deleted ones have
+    neither token nor reader any more)."""
     if len(tokens) > MAX_TOKENS:
         raise InvalidInput(
             f"Send at most {MAX_TOKENS} edit tokens.", code="too_many_tokens", field="tokens"
@@ -34,11 +41,20 @@ def own_comments(
             field="tokens",
         )
     site = get_site(ctx, site_slug)
+    reader = reader_for(ctx, site, reader_token)
     key = clean_thread_key(thread, site)
-    if not tokens:
+    if not tokens and reader is None:
         return []
     with ctx.store.reading() as db:
-        found = db.comments_by_token_hashes(site.id, key, [hash_edit_token(t) for t in tokens])
+        found = (
+            db.comments_by_token_hashes(site.id, key, [hash_edit_token(t) for t in tokens])
+            if tokens
+            else []
+        )
+        if reader is not None:
+            known = {c.id for c in found}
+            mine = db.comments_by_reader(site.id, key, reader.sub)
+            found = sorted([*found, *(c for c in mine if c.id not in known)], key=lambda c: c.id)
         return [
             replace(c, reply_count=db.count_visible_replies(c.id))
             if c.status is CommentStatus.PUBLISHED

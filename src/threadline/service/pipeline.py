@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from threadline.auth import readers
 from threadline.domain.errors import InvalidInput
 from threadline.domain.models import Author, CommentStatus, Site, SiteSettings, SiteWordLists
 from threadline.domain.moderation import Ban
@@ -47,9 +48,10 @@ _STATUS = {
 }
 
 
-def author_key(author: Author) -> str:
-    """Who an anonymous author is, for history and bans: their email, else their name."""
-    return (author.email or author.name).strip().casefold()
+def author_key(author: Author, reader_id: str | None = None) -> str:
+    """Who an author is, for history, bans and rate limits: a signed-in reader's account
+    ("reader:<sub>"), else the email given, else the name."""
+    return readers.author_key(author.name, author.email, reader_id)
 
 
 def policy_for(
@@ -119,10 +121,11 @@ def surroundings(
     thread_id: int | None = None,
     thread_key: str | None = None,
     exclude_id: int | None = None,
+    reader_id: str | None = None,
 ) -> Surroundings:
     """Everything the engine needs from the database, read in one transaction; the thread
     is named by id, or by key (it may not exist yet)."""
-    key = author_key(author)
+    key = author_key(author, reader_id)
     print_ = fingerprint(body)  # stored either way: later comments are compared with it
     # The author's history, the parent's text and the copies and velocity counts feed the
     # engine alone; without it (automoderation off) they are not read.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from threadline.auth import permissions
+from threadline.auth.readers import AUTHOR_KEY_PREFIX
 from threadline.auth.tokens import token_matches, voter_digest
 from threadline.domain.errors import InvalidInput
 from threadline.domain.events import CommentDeleted, CommentEdited, ThreadChanged, VoteCast
@@ -305,11 +306,13 @@ def erase_in(
 
     emails = _unique([person.email, *(c.author_email for c in held)])
     # Ban and author keys: case-folded email, else name (service/pipeline.py:author_key) —
-    # a name only for their comments given without an email, never someone else's.
+    # a name only for their comments given without an email, never someone else's — and the
+    # account of a signed-in reader's comments.
     keys = _unique(
         [
             *(e.casefold() for e in emails),
-            *(c.author_name.casefold() for c in held if not c.author_email),
+            *(c.author_name.casefold() for c in held if not c.author_email and not c.reader_id),
+            *(AUTHOR_KEY_PREFIX + c.reader_id for c in held if c.reader_id),
         ]
     )
     who = pseudonym(

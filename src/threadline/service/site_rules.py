@@ -49,10 +49,10 @@ class BanListing:
 class SettingsInvalid(InvalidInput):
     """Every refused setting with why, so a form can show each beside its field."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
+    def __init__(self, errors: Mapping[str, str], code: str = "invalid_setting") -> None:
         self.errors = dict(errors)
         message = "Settings refused: " + " ".join(self.errors.values())
-        super().__init__(message, "invalid_setting", next(iter(errors)))
+        super().__init__(message, code, next(iter(errors)))
 
 
 def _site_for(
@@ -130,7 +130,13 @@ def change_settings(
         changed = {k: v for k, v in typed.items() if was[k] != v}
         if not changed:
             return current
-        updated = db.set_site_settings(site.id, replace(current.settings, **changed))
+        settings = replace(current.settings, **changed)
+        try:  # against the site as locked: a secret removed meanwhile is seen
+            permissions.check_sign_in_settings(current, settings)
+        except InvalidInput as exc:
+            field = exc.field or "sign_in_required"
+            raise SettingsInvalid({field: exc.message}, exc.code) from None
+        updated = db.set_site_settings(site.id, settings)
         audit_action(
             db,
             ctx,

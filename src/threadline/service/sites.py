@@ -8,6 +8,7 @@ from dataclasses import fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from threadline.auth import permissions
 from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.models import Site, SiteSettings
 from threadline.service.context import ServiceContext
@@ -121,6 +122,7 @@ def configure_site(
     origins += [o for o in (normalize_origin(o) for o in add_origins) if o not in origins]
     typed: dict[str, Any] = {k: parse_setting(k, raw) for k, raw in (changes or {}).items()}
     settings = replace(site.settings, **typed)
+    permissions.check_sign_in_settings(site, settings)
     return ctx.store.write(
         lambda db: db.update_site(site.id, (name or site.name).strip(), origins, settings)
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from threadline.auth import permissions
+from threadline.auth.readers import AUTHOR_KEY_PREFIX
 from threadline.auth.tokens import voter_digest
 from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.events import VoteCast
 from threadline.domain.models import Comment, CommentStatus, VoteValue
 from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.reader_sign_in import reader_for
 from threadline.storage.gateway import Gateway
 
 MIN_VOTER_LENGTH = 16
@@ -26,12 +28,27 @@ def clean_reader_id(value: str, role: str) -> str:
             code=f"invalid_{role}",
             field=role,
         )
+    # A signed-in reader votes and flags as "reader:<account>": an anonymous id spelt like
+    # that would stand for the account (change its votes, reach its data).
+    if value.startswith(AUTHOR_KEY_PREFIX):
+        raise InvalidInput(
+            f"The {role} id must not start with {AUTHOR_KEY_PREFIX!r}.",
+            code=f"invalid_{role}",
+            field=role,
+        )
     return value
 
 
 def cast_vote(
-    ctx: ServiceContext, comment_id: int, value: int, voter: str, client: ClientInfo
+    ctx: ServiceContext,
+    comment_id: int,
+    value: int,
+    voter: str,
+    client: ClientInfo,
+    reader_token: str | None = None,
 ) -> Comment:
+    """Record a voter's vote; a signed-in reader votes as their account, whatever browser
+    id came with it (one vote per account, from any device)."""
     try:
         vote = VoteValue(value)
     except ValueError as exc:
@@ -50,6 +67,10 @@ def cast_vote(
         or (comment.status is not CommentStatus.PUBLISHED)
     ):
         raise NotFound(f"There is no comment {comment_id}.", code="comment_not_found")
+    reader = reader_for(ctx, site, reader_token)
+    permissions.check_signed_in_if_required(site, reader)
+    if reader is not None:
+        voter = reader.author_key
     permissions.check_origin(site, client.origin, client.own_origin)
     ctx.limiter.allow(
         f"vote-ip:{site.id}:{client.ip}",

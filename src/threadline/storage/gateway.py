@@ -88,6 +88,7 @@ def _site(row: Row) -> Site:
             word_lists=word_lists_from_json(row["word_lists"]),
             created_at=from_us(row["created_at"]),  # type: ignore[arg-type]
             webhook_events=frozenset(json.loads(row["webhook_events"])),
+            reader_secret=row["reader_secret"],
         )
     return site
 
@@ -101,6 +102,7 @@ _SITE_COLUMNS = (
     "word_lists",
     "created_at",
     "webhook_events",
+    "reader_secret",
 )
 _SITES_KEPT = 512
 _SITES_BUILT: dict[tuple[Any, ...], Site] = {}
@@ -123,7 +125,7 @@ def _thread(row: Row) -> Thread:
 COMMENT_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_email, author_website, "
     "body, html, created_at, edited_at, upvotes, downvotes, featured, author_user_id, "
-    "changed_version, notify_replies"
+    "changed_version, notify_replies, reader_id"
 )
 
 
@@ -135,7 +137,7 @@ _STATUS = {s.value: s for s in CommentStatus}  # a dict lookup is much cheaper t
 
 DISPLAY_COLUMNS = (
     "id, thread_id, parent_id, depth, status, author_name, author_website, html, created_at, "
-    "edited_at, upvotes, downvotes, featured, author_user_id, changed_version"
+    "edited_at, upvotes, downvotes, featured, author_user_id, changed_version, reader_id"
 )
 
 
@@ -157,6 +159,7 @@ def _display_comment(row: Row) -> Comment:
         featured=bool(row["featured"]),
         staff=row["author_user_id"] is not None,
         version=row["changed_version"],
+        reader_id=row["reader_id"],
     )
 
 
@@ -178,6 +181,7 @@ def _comment(row: Row) -> Comment:
         staff=row["author_user_id"] is not None,
         version=row["changed_version"],
         notify_replies=bool(row["notify_replies"]),
+        reader_id=row["reader_id"],
     )
 
 
@@ -574,10 +578,10 @@ class Gateway(
             INSERT INTO comments (thread_id, parent_id, depth, status, author_name, author_email,
                 author_website, body, html, created_at, edit_token_hash, ip, user_agent,
                 changed_version, author_key, fingerprint, moderation_decision,
-                moderation_reasons, moderation_signals)
+                moderation_reasons, moderation_signals, reader_id)
             VALUES (:thread_id, :parent_id, :depth, :status, :name, :email, :website, :body,
                 :html, :created_at, :token, :ip, :ua, :version, :author_key, :fingerprint,
-                :decision, :reasons, :signals)
+                :decision, :reasons, :signals, :reader_id)
             RETURNING {COMMENT_COLUMNS}
             """,
             {
@@ -600,6 +604,7 @@ class Gateway(
                 "decision": new.decision,
                 "reasons": json.dumps(list(new.reasons)),
                 "signals": json.dumps(list(new.signals)),
+                "reader_id": new.reader_id,
             },
         )
         assert row is not None
@@ -620,7 +625,7 @@ class Gateway(
             f"""
             UPDATE comments SET status = 'deleted', author_name = '', author_email = NULL,
                 author_website = NULL, body = '', html = '', edited_at = :now,
-                edit_token_hash = NULL, ip = NULL, user_agent = NULL
+                edit_token_hash = NULL, ip = NULL, user_agent = NULL, reader_id = NULL
             WHERE id = :id RETURNING {COMMENT_COLUMNS}
             """,
             {"id": comment_id, "now": to_us(now)},

@@ -48,6 +48,7 @@ class HeldComment:
     user_agent: str | None
     edit_token_hash: str | None
     notify_replies: bool = False
+    reader_id: str | None = None  # a signed-in reader's account (docs/sign-in.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ _HELD_COLUMNS = (
     "c.author_website AS author_website, c.body AS body, c.created_at AS created_at, "
     "c.edited_at AS edited_at, c.upvotes AS upvotes, c.downvotes AS downvotes, c.ip AS ip, "
     "c.user_agent AS user_agent, c.edit_token_hash AS edit_token_hash, "
-    "c.notify_replies AS notify_replies"
+    "c.notify_replies AS notify_replies, c.reader_id AS reader_id"
 )
 
 
@@ -115,6 +116,7 @@ def _held(row: Any) -> HeldComment:
         user_agent=row["user_agent"],
         edit_token_hash=row["edit_token_hash"],
         notify_replies=bool(row["notify_replies"]),
+        reader_id=row["reader_id"],
     )
 
 
@@ -216,7 +218,7 @@ class PrivacyQueries(Queries):
             f"UPDATE comments SET {content}, author_email = NULL, author_website = NULL, "
             "edit_token_hash = NULL, ip = NULL, user_agent = NULL, author_key = NULL, "
             "fingerprint = NULL, moderation_signals = '[]', moderation_reasons = '[]', "
-            "notify_replies = 0, notify_lang = NULL WHERE id = :id",
+            "notify_replies = 0, notify_lang = NULL, reader_id = NULL WHERE id = :id",
             {"id": comment_id, "now": to_us(now), "anonymous": ANONYMOUS},
         )
 

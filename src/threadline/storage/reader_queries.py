@@ -1,5 +1,6 @@
 """Queries about who wrote a comment: a reader's own comments, found by the hashes of the
-edit tokens their browser keeps, and the newsroom member behind a staff comment.
+edit tokens their browser keeps or by their sign-in account, and the newsroom member behind a
+staff comment.
 
 Mixed into `Gateway`; written once for both backends with `:name` parameters.
 """
@@ -43,3 +44,15 @@ class ReaderQueries(Queries):
             )
             found.extend(_comment(r) for r in rows)
         return sorted(found, key=lambda c: c.id)
+
+    def comments_by_reader(self, site_id: int, key: str, reader_id: str) -> list[Comment]:
+        """The comments of thread (site, key) that the signed-in reader `reader_id` wrote,
+        oldest first (deleted ones lose their reader, so they are never found)."""
+        from threadline.storage.gateway import _comment, _prefixed
+
+        rows = self._all(
+            f"SELECT {_prefixed('c')} FROM comments c JOIN threads t ON t.id = c.thread_id "
+            "WHERE t.site_id = :site AND t.key = :key AND c.reader_id = :reader ORDER BY c.id",
+            {"site": site_id, "key": key, "reader": reader_id},
+        )
+        return [_comment(r) for r in rows]

@@ -71,6 +71,15 @@ class SiteRulesQueries(Queries):
         assert row is not None
         return _site_row(row)
 
+    def set_site_reader_secret(self, site_id: int, secret: str | None) -> Site:
+        """The secret that signs the site's readers' sign-in tokens; None turns sign-in off."""
+        row = self._one(
+            "UPDATE sites SET reader_secret = :secret WHERE id = :id RETURNING *",
+            {"id": site_id, "secret": secret},
+        )
+        assert row is not None
+        return _site_row(row)
+
     # -- bans ----------------------------------------------------------------------------
 
     def get_ban(self, ban_id: int) -> Ban | None:

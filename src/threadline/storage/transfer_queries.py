@@ -54,23 +54,24 @@ class RemapThread(NamedTuple):
 # and handed to executemany as they are: millions of them.
 CommentRow = tuple[Any, ...]
 CommentParams = tuple[Any, ...]
-_PARAM_NAMES = tuple(f"p{i}" for i in range(1, 21))
+_PARAM_NAMES = tuple(f"p{i}" for i in range(1, 22))
 # Parameters: 1 thread_id, 2 changed_version (the thread's version once the import is
 # finished), then comment_row's: 3 depth (-1: a reply not linked yet), 4 status,
 # 5-7 author name, email, website, 8 author key, 9 body, 10 html, 11 created_at,
 # 12 edited_at, 13 upvotes, 14 downvotes, 15 ip, 16 user agent, 17 source, 18 source id,
-# 19 parent's source, 20 parent's source id.
+# 19 parent's source, 20 parent's source id, 21 the signed-in reader's account id.
 _INSERT_COMMENT = """
 INSERT INTO comments (thread_id, parent_id, depth, status, author_name, author_email,
     author_website, author_key, body, html, created_at, edited_at, upvotes, downvotes, ip,
-    user_agent, source, source_id, parent_source, parent_source_id, changed_version)
+    user_agent, source, source_id, parent_source, parent_source_id, changed_version,
+    reader_id)
 VALUES (:p1,
     (SELECT p.id FROM comments p WHERE p.thread_id = :p1 AND p.source = :p19
         AND p.source_id = :p20 AND p.depth >= 0),
     COALESCE((SELECT p.depth + 1 FROM comments p WHERE p.thread_id = :p1 AND p.source = :p19
         AND p.source_id = :p20 AND p.depth >= 0), :p3),
     :p4, :p5, :p6, :p7, :p8, :p9, :p10, :p11, :p12, :p13, :p14, :p15, :p16, :p17, :p18,
-    :p19, :p20, :p2)
+    :p19, :p20, :p2, :p21)
 ON CONFLICT (thread_id, source, source_id) DO NOTHING
 """
 # SQLite takes the row as it is: numbered parameters, no dict to build per row.
@@ -79,7 +80,7 @@ _INSERT_COMMENT_SQLITE = re.sub(r":p(\d+)", r"?\1", _INSERT_COMMENT)
 
 def comment_row(comment: TransferComment, author_key: str | None) -> CommentRow:
     """The values `insert_transfer_comments` stores for an imported comment (parameters 3
-    to 20), as given: the comment is already cleaned and rendered."""
+    to 21), as given: the comment is already cleaned and rendered."""
     c, a = comment, comment.author
     return (
         -1 if c.parent_source_id is not None else 0,
@@ -100,6 +101,7 @@ def comment_row(comment: TransferComment, author_key: str | None) -> CommentRow:
         c.source_id,
         c.parent_source,
         c.parent_source_id,
+        c.reader_id,
     )
 
 
@@ -479,7 +481,7 @@ class TransferQueries(Queries):
             """
             SELECT c.id, c.status, c.author_name, c.author_email, c.author_website, c.body,
                 c.html, c.created_at, c.edited_at, c.upvotes, c.downvotes, c.ip, c.user_agent,
-                c.source, c.source_id, p.id AS p_id, p.source AS p_source,
+                c.source, c.source_id, c.reader_id, p.id AS p_id, p.source AS p_source,
                 p.source_id AS p_source_id
             FROM comments c
             JOIN threads t ON t.id = c.thread_id
@@ -512,6 +514,7 @@ class TransferQueries(Queries):
                     downvotes=int(r["downvotes"]),
                     ip=r["ip"],
                     user_agent=r["user_agent"],
+                    reader_id=r["reader_id"],
                 )
             )
         return found

@@ -19,6 +19,7 @@ from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 
+from threadline.auth import readers
 from threadline.domain.errors import InvalidInput, NotFound
 from threadline.domain.keys import MAX_KEY_LENGTH, normalize_thread_key
 from threadline.domain.models import (
@@ -118,10 +119,15 @@ def _clean_email(email: str | None) -> str | None:
     return _lenient(clean_email, email)
 
 
-def author_key(author: Author) -> str:
-    """Who an anonymous author is, for history and bans — as for live comments
-    (service/pipeline.author_key): their email, else their name, case-folded."""
-    return (author.email or author.name).strip().casefold()
+def author_key(author: Author, reader_id: str | None = None) -> str:
+    """Who an author is, for history and bans — as for live comments (auth/readers.py): a
+    signed-in reader's account, else their email, else their name, case-folded."""
+    return readers.author_key(author.name, author.email, reader_id)
+
+
+def _reader_id(value: str | None) -> str | None:
+    """A signed-in reader's account id as exported; one we would not accept live is dropped."""
+    return value if value is not None and readers.is_reader_id(value) else None
 
 
 def _lenient(clean: Callable[[str | None], str | None], value: str | None) -> str | None:
@@ -178,6 +184,7 @@ def prepare(comment: TransferComment, markup: Markup, renderers: Renderers) -> T
             html="",
             ip=None,
             user_agent=None,
+            reader_id=None,
             upvotes=max(comment.upvotes, 0),
             downvotes=max(comment.downvotes, 0),
         )
@@ -205,6 +212,7 @@ def prepare(comment: TransferComment, markup: Markup, renderers: Renderers) -> T
         comment.downvotes,
         comment.ip,
         comment.user_agent,
+        _reader_id(comment.reader_id),
     )
 
 
@@ -246,11 +254,16 @@ def _row(c: TransferComment, markup: Markup, renderers: Renderers, defer: bool) 
     this runs for each of millions of comments."""
     if c.status is CommentStatus.DELETED or markup is Markup.RENDERED:
         ready = prepare(c, markup, renderers)
-        key = None if ready.status is CommentStatus.DELETED else author_key(ready.author)
+        key = (
+            None
+            if ready.status is CommentStatus.DELETED
+            else author_key(ready.author, ready.reader_id)
+        )
         return comment_row(ready, key)
     given = c.author
     name = _clean_name(given.name)
     email = _clean_email(given.email)
+    reader_id = _reader_id(c.reader_id) if c.reader_id is not None else None
     if markup is Markup.HTML and defer and len(c.body) > SHORT_BODY:
         html = None
     else:
@@ -261,7 +274,7 @@ def _row(c: TransferComment, markup: Markup, renderers: Renderers, defer: bool) 
         name,
         email,
         _lenient(_clean_website, given.website) if given.website else None,
-        (email or name).strip().casefold(),  # author_key
+        readers.author_key(name, email, reader_id),
         c.body,
         html,
         to_us(c.created_at),
@@ -274,6 +287,7 @@ def _row(c: TransferComment, markup: Markup, renderers: Renderers, defer: bool) 
         c.source_id,
         c.parent_source,
         c.parent_source_id,
+        reader_id,
     )
 
 

@@ -90,6 +90,7 @@ def comment_line(c: TransferComment, votes: list[TransferVote]) -> bytes:
             "downvotes": c.downvotes,
             "ip": c.ip,
             "user_agent": c.user_agent,
+            "reader_id": c.reader_id,
             "votes": [
                 {"voter": v.voter, "value": v.value, "updated_at": _time(v.updated_at)}
                 for v in votes
@@ -297,6 +298,8 @@ def _comment(line: _Line, thread_ref: str) -> CommentIn:
             downvotes=line.get("downvotes", int),
             ip=line.get("ip", str, optional=True),
             user_agent=line.get("user_agent", str, optional=True),
+            # Exports written before readers could sign in have no such field.
+            reader_id=line.get("reader_id", str, optional=True),
         ),
         markup=Markup.RENDERED,
         where=line.where,
