@@ -1,7 +1,8 @@
-"""Shared fixtures: real SQLite files, a real PostgreSQL server, the real ASGI app.
+"""Shared fixtures: real SQLite files, a real PostgreSQL server, a real Redis server, the
+real ASGI app.
 
-PostgreSQL tests run in a fresh schema each. Locally they are skipped when no server
-answers; in CI (CI=true) an unreachable server fails the run instead.
+PostgreSQL tests run in a fresh schema each. Locally PostgreSQL and Redis tests are skipped
+when no server answers; in CI (CI=true) an unreachable server fails the run instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from starlette.testclient import TestClient
 
 from threadline.app import build_context, create_app, open_store
@@ -27,6 +29,7 @@ SHARED_DATA = Path(
     os.environ.get("SHARED_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgres"]
 
@@ -49,6 +52,19 @@ def postgres_url() -> str:
             pytest.fail(message + " (CI requires it: .ci/run starts it)")
         pytest.skip(message)
     return PG_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3) as client:
+            client.ping()
+    except redis.RedisError as exc:
+        message = f"Redis at {REDIS_URL} is not reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message + " (CI requires it: .ci/run starts it)")
+        pytest.skip(message)
+    return REDIS_URL
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 that receives webhooks, for tests: it keeps every request
 (headers and raw body) and answers with the statuses it is told to (200 by default),
-optionally after a delay or with a redirect.
+optionally after a delay or with a redirect; over HTTPS when given a server TLS context.
 
     with Receiver() as receiver:
         receiver.answers = [500, 200]      # the first request gets 500, the rest 200
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ def signature_valid(secret: str, header: str, body: bytes, tolerance_s: float = 
 
 
 class Receiver:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[Received] = []
         self.answers: list[int] = []  # statuses for the next requests, in order; then 200
         self.delay_s = 0.0
@@ -77,13 +78,18 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            # The handshake runs on accept; one a client breaks off (an untrusted
+            # certificate) is an OSError the server shrugs off.
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
     def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def wait(self, count: int, timeout: float = 10.0) -> list[Received]:
         """At least `count` requests (fails the test when they do not come)."""

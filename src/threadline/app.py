@@ -35,7 +35,7 @@ from threadline.api.routes import build_routes
 from threadline.api.state import ApiState
 from threadline.api.static import static_routes
 from threadline.auth.client_ip import ClientAddressResolver
-from threadline.auth.ratelimit import ConcurrencyLimit, RateLimiter
+from threadline.auth.ratelimit import ConcurrencyLimit, Limiter, RateLimiter
 from threadline.bus import EventBus
 from threadline.config import Settings
 from threadline.domain.errors import ThreadlineError
@@ -92,8 +92,12 @@ def open_store(settings: Settings, migrate: bool = True) -> Store:
 
 
 def open_broker(settings: Settings) -> Broker:
-    """Live-update notices: PostgreSQL LISTEN/NOTIFY when instances share a PostgreSQL
-    database, otherwise in-process (one server process on SQLite)."""
+    """Live-update notices: through Redis when one is configured, else PostgreSQL
+    LISTEN/NOTIFY when instances share a PostgreSQL database, else in-process (SQLite)."""
+    if settings.redis_url:
+        from threadline.live.redis_pubsub import RedisBroker
+
+        return RedisBroker(settings.redis_url)
     url = settings.resolved_database_url
     if url.startswith(("postgresql://", "postgres://")):
         from threadline.live.postgres import PostgresBroker
@@ -142,12 +146,24 @@ def load_moderator() -> Moderator:
     return Moderator.load()
 
 
+def rate_limiter(settings: Settings, enabled: bool) -> Limiter:
+    """Buckets in Redis, shared by every process and instance, when one is configured;
+    otherwise each process keeps its own."""
+    local = RateLimiter(time.monotonic, enabled=enabled)
+    if not settings.redis_url:
+        return local
+    from threadline.auth.shared_ratelimit import SharedRateLimiter, limiter_client
+
+    return SharedRateLimiter(limiter_client(settings.redis_url), fallback=local, enabled=enabled)
+
+
 def build_context(settings: Settings, store: Store) -> ServiceContext:
     return ServiceContext(
         store=store,
         bus=EventBus(),
         renderer=Renderer(),
-        limiter=RateLimiter(time.monotonic, enabled=settings.rate_limits),
+        limiter=rate_limiter(settings, enabled=settings.rate_limits),
+        login_limiter=rate_limiter(settings, enabled=True),  # always, whatever rate_limits says
         secret_key=server_secret(store, settings.secret_key),
         # With worker processes the engine is loaded there only (service/scoring.py).
         scorer=CommentScorer.from_settings(
@@ -192,6 +208,7 @@ def webhook_client(settings: Settings) -> WebhookClient:
         max(1, settings.webhook_timeout_ms) / 1000,
         settings.webhook_allow_private_addresses,
         USER_AGENT,
+        ca_file=settings.webhook_ca_file or None,
     )
 
 

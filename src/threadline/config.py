@@ -120,6 +120,15 @@ SETTINGS: tuple[Setting, ...] = (
         "limit. Off with the rate limits.",
     ),
     Setting(
+        "redis_url",
+        str,
+        "",
+        "Optional Redis server shared by every process and instance, e.g. "
+        "redis://127.0.0.1:6379/0: live-update notices go through it (instantly across "
+        "`serve --workers N` on SQLite too) and write and sign-in rate limits count across "
+        "all of them. Empty: notices via PostgreSQL or in-process, limits per process.",
+    ),
+    Setting(
         "live_recheck_s",
         int,
         2,
@@ -220,6 +229,14 @@ SETTINGS: tuple[Setting, ...] = (
         "and again on every delivery (so DNS cannot be changed to point inside).",
     ),
     Setting(
+        "webhook_ca_file",
+        str,
+        "",
+        "A PEM file of certificate authorities that webhook receivers' HTTPS certificates "
+        "may also be signed by (a newsroom's own CA), besides the system's trusted ones. "
+        "Empty: the system's only.",
+    ),
+    Setting(
         "webhook_first_retry_s",
         int,
         30,
@@ -297,6 +314,7 @@ class Settings:
     live_heartbeat_s: int = 15
     live_max_pending: int = 256
     live_max_streams_per_ip: int = 100
+    redis_url: str = ""
     live_recheck_s: int = 2
     moderation_timeout_ms: int = 500
     moderation_processes: int = 1
@@ -316,6 +334,7 @@ class Settings:
     mail_from: str = ""
     webhook_timeout_ms: int = 5000
     webhook_allow_private_addresses: bool = False
+    webhook_ca_file: str = ""
     webhook_first_retry_s: int = 30
     webhook_keep_days: int = 14
     mail_sweep_s: int = 60
@@ -403,7 +422,21 @@ def load_settings(
         if key not in _BY_NAME:
             raise ConfigError(f"unknown setting {key!r}")
         values[key] = _coerce(_BY_NAME[key], value, f"option --{key.replace('_', '-')}")
+    if values.get("webhook_ca_file"):
+        _check_ca_file(values["webhook_ca_file"])
     return Settings(**values)
+
+
+def _check_ca_file(path: str) -> None:
+    """Refuse a CA file that cannot work before anything starts, not at the first delivery."""
+    try:
+        text = Path(path).read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        raise ConfigError(f"webhook_ca_file: there is no file {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"webhook_ca_file: {path} cannot be read: {exc}") from exc
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ConfigError(f"webhook_ca_file: {path} holds no PEM certificate")
 
 
 def settings_markdown() -> str:

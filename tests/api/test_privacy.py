@@ -7,17 +7,29 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.api.support import assert_documented, assert_error, page_json, validate_schema
+from tests.api.support import (
+    assert_documented,
+    assert_error,
+    operation,
+    page_json,
+    thread_page,
+    validate_schema,
+)
 from tests.conftest import app_clock, post
 from tests.privacy_scan import find_everywhere
 from tests.smtp_server import Inbox, free_port, smtp_inbox
+from threadline.auth.passwords import fast_passwords
+from threadline.auth.readers import sign_reader_token
 from threadline.config import Settings
+from threadline.service import accounts, moderation, reader_sign_in
+from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site
 
 __all__ = ["smtp_inbox"]  # the fixture
@@ -492,3 +504,154 @@ def test_the_error_page_speaks_the_links_language(
     assert "Dieser Link kann nicht verwendet werden" in by_browser.text
     english = mail_client.get("/privacy?token=nonsense")
     assert _html_lang(english.text) == "en" and "This link is not valid" in english.text
+
+
+# -- a reader signed in with the publisher's account (docs/sign-in.md) ---------------------------
+
+ACCOUNT_EMAIL = "ada@example.com"
+
+
+def _ctx(client: TestClient) -> ServiceContext:
+    ctx: ServiceContext = client.app.state.threadline.ctx  # type: ignore[attr-defined]
+    return ctx
+
+
+@pytest.fixture
+def signed_in(client: TestClient) -> TestClient:
+    """Sign-in turned on for 'demo' and for a second site, 'other'."""
+    app_clock(client)
+    add_site(_ctx(client), "other", "Other News")
+    for slug in ("demo", "other"):
+        reader_sign_in.new_reader_secret(_ctx(client), slug, reader_sign_in.COMMAND_LINE)
+    return client
+
+
+def _account(client: TestClient, sub: str = "acct-1", site: str = "demo", **kw: Any) -> str:
+    name = "Ada Lovelace" if sub == "acct-1" else f"Reader {sub}"
+    return reader_sign_in.mint_reader_token(_ctx(client), site, sub, name, **kw)
+
+
+def _as(token: str) -> dict[str, str]:
+    return {"Threadline-Reader": token}
+
+
+def _post_as(client: TestClient, token: str, body: str, **fields: Any) -> dict[str, Any]:
+    payload = {"site": "demo", "thread": "article-1", "body": body} | fields
+    response = client.post("/api/v1/comments", json=payload, headers=_as(token))
+    assert response.status_code == 201, response.text
+    posted: dict[str, Any] = response.json()
+    return posted
+
+
+def _post_as_raw(client: TestClient, token: str, body: str) -> Any:
+    """A write as the account, whatever its answer (on a thread of its own)."""
+    payload = {"site": "demo", "thread": "article-3", "body": body}
+    return client.post("/api/v1/comments", json=payload, headers=_as(token))
+
+
+def test_a_signed_in_reader_downloads_their_accounts_comments_from_another_device(
+    signed_in: TestClient,
+) -> None:
+    client = signed_in
+    ada = _account(client, email=ACCOUNT_EMAIL)
+    first = _post_as(client, ada, "On the first article")
+    second = _post_as(client, ada, "On the second article", thread="article-2")
+    _post_as(client, _account(client, "acct-2"), "Another account's")
+    _post_as(client, _account(client, site="other"), "Same account, other site", site="other")
+    post(client, "Typed, not signed in", author={"name": "Ada Lovelace"})
+
+    # Another device: no edit tokens, no voter id, only the sign-in.
+    got = client.post(EXPORT, json={"site": "demo"}, headers=_as(ada))
+    assert_documented("POST", EXPORT, got)
+    assert got.status_code == 200, got.text
+    data = got.json()["data"]
+    assert [c["id"] for c in data["comments"]] == [first["comment"]["id"], second["comment"]["id"]]
+    assert [c["thread"]["key"] for c in data["comments"]] == ["article-1", "article-2"]
+    assert (data["identified_by"], data["reader_account"]) == ("reader_account", "acct-1")
+    assert data["emails"] == [ACCOUNT_EMAIL]
+
+    # Without the sign-in the same request proves nothing, as before.
+    anonymous = client.post(EXPORT, json={"site": "demo"}).json()["data"]
+    assert anonymous["comments"] == [] and anonymous["identified_by"] == "edit_tokens"
+    assert anonymous["reader_account"] is None
+
+
+def test_erasing_by_account_removes_its_comments_and_lifts_its_ban(
+    signed_in: TestClient,
+) -> None:
+    client = signed_in
+    ctx = _ctx(client)
+    ada = _account(client)
+    first = _post_as(client, ada, "Rude words")
+    reply = post(client, "Please be civil", parent_id=first["comment"]["id"])
+    _post_as(client, ada, "More rude words", thread="article-2")
+    elsewhere = _post_as(client, _account(client, site="other"), "Kept", site="other")
+    ctx.passwords = fast_passwords()
+    admin = accounts.create_admin(ctx, "boss@example.com", "Boss", "correct horse battery")
+    moderation.ban_author(ctx, admin, first["comment"]["id"], "Abuse")
+    assert_error(_post_as_raw(client, ada, "Banned?"), 403, "author_banned")
+    etags = [thread_page(client, key).headers["etag"] for key in ("article-1", "article-2")]
+
+    erased = client.post(ERASE, json={"site": "demo"}, headers=_as(ada))
+    assert_documented("POST", ERASE, erased)
+    report = erased.json()["erased"]
+    assert (report["comments_removed"], report["bans_lifted"]) == (2, 1)
+
+    # Both threads moved on (no stale cache); the reply stays under a placeholder.
+    after = [thread_page(client, key) for key in ("article-1", "article-2")]
+    assert etags[0] != after[0].headers["etag"] and etags[1] != after[1].headers["etag"]
+    shown = after[0].json()["comments"]
+    assert shown[0]["deleted"] is True and shown[1]["id"] == reply["comment"]["id"]
+    assert after[1].json()["comments"] == []
+    # The account may comment again; the other site's comment is untouched.
+    assert _post_as_raw(client, ada, "Sorry.").status_code == 201
+    other = client.get("/api/v1/threads", params={"site": "other", "key": "article-1"})
+    assert [c["id"] for c in other.json()["comments"]] == [elsewhere["comment"]["id"]]
+
+
+def test_a_reader_token_and_edit_tokens_count_each_comment_once(signed_in: TestClient) -> None:
+    client = signed_in
+    ada = _account(client)
+    signed = _post_as(client, ada, "Signed in")
+    typed = post(client, "Typed before signing in", author={"name": "Ada"})
+    body = {"site": "demo", "comments": _tokens(signed, typed), "reader": READER}
+    validate_schema("PrivacyTokensIn", body)
+
+    data = client.post(EXPORT, json=body, headers=_as(ada)).json()["data"]
+    assert [c["id"] for c in data["comments"]] == [signed["comment"]["id"], typed["comment"]["id"]]
+
+    erased = client.post(ERASE, json=body, headers=_as(ada)).json()
+    assert erased["erased"]["comments_removed"] == 2 and erased["unmatched"] == []
+
+
+@pytest.mark.parametrize("path", [EXPORT, ERASE])
+def test_a_sign_in_that_cannot_be_verified_is_refused_with_401(
+    signed_in: TestClient, path: str
+) -> None:
+    client = signed_in
+    clock = app_clock(client)
+    ada = _account(client, lifetime=timedelta(minutes=5))
+    mine = _post_as(client, ada, "Still mine")
+    forged = sign_reader_token(
+        "x" * 43, "demo", "acct-1", "Ada", None, clock.now + timedelta(hours=1), clock.now
+    )
+    for token in (forged, "not-a-token", _account(client, site="other")):
+        assert_error(
+            client.post(path, json={"site": "demo"}, headers=_as(token)),
+            401,
+            "reader_token_invalid",
+        )
+    clock.advance(minutes=10)
+    expired = assert_error(
+        client.post(path, json={"site": "demo"}, headers=_as(ada)), 401, "reader_token_expired"
+    )
+    assert expired["message"] == "Your sign-in has expired. Please sign in again."
+    assert page_json(client)["comments"][0]["id"] == mine["comment"]["id"]  # untouched
+
+
+def test_the_openapi_document_describes_the_sign_in_of_privacy_requests() -> None:
+    for path in (EXPORT, ERASE):
+        op = operation("post", path)
+        headers = [p for p in op.get("parameters", []) if p["in"] == "header"]
+        assert [(p["name"], p["required"]) for p in headers] == [("Threadline-Reader", False)]
+        assert "401" in op["responses"]

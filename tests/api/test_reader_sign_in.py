@@ -5,7 +5,7 @@ document."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx2 as httpx
@@ -368,6 +368,65 @@ def test_mine_returns_the_readers_held_comments_from_any_device(
         headers=_as("garbage"),
     )
     assert_error(expired, 401, "reader_token_invalid")
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_mine_lets_the_reader_edit_from_any_device(
+    client: TestClient, secret: str, app_time: Clock
+) -> None:
+    """What the widget on another device needs to offer Edit: the source and the deadline."""
+    token = _token(client)
+    posted = _post(client, token, "My **first** words.").json()
+    _post(client, _token(client, "acct-2", "Other"), "Someone else's.")
+    anonymous = _post(client, None, "Typed *here*.", author={"name": "Bo"}).json()
+
+    def mine(headers: dict[str, str], tokens: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        payload = {"site": "demo", "thread": "article-1", "tokens": list(tokens)}
+        response = client.post(MINE, json=payload, headers=headers)
+        assert_documented("POST", MINE, response)
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()["comments"]
+        return found
+
+    [own] = mine(_as(_token(client)))  # another device: no edit token, the same account
+    created = own["created_at"]
+    assert (own["id"], own["source"]) == (posted["comment"]["id"], "My **first** words.")
+    until = own["editable_until"]
+    assert _instant(until) - _instant(created) == timedelta(minutes=15)  # the default window
+    # Each comment is proven on its own: by the account or by its edit token.
+    both = mine(_as(token), (anonymous["edit_token"],))
+    assert [(c["source"], c["editable_until"] is not None) for c in both] == [
+        ("My **first** words.", True),
+        ("Typed *here*.", True),
+    ]
+    assert mine(_as(_token(client, "acct-3", "Eve"))) == []  # nobody else's source
+
+    edited = client.patch(comment_url(own["id"]), json={"body": "Better."}, headers=_as(token))
+    assert edited.status_code == 200, edited.text
+    [own] = mine(_as(token))
+    assert own["source"] == "Better." and own["editable_until"] == until  # edits do not extend
+
+    app_time.advance(minutes=15, seconds=1)
+    [closed] = mine(_as(_token(client)))  # still listed (held ones stay visible), not editable
+    assert (closed["source"], closed["editable_until"]) == ("Better.", None)
+    refused = client.delete(comment_url(own["id"]), headers=_as(_token(client)))
+    assert_error(refused, 403, "edit_window_closed")
+
+
+def test_the_openapi_document_describes_the_authors_own_view() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    own = schemas["OwnCommentOut"]
+    assert {"source", "editable_until"} <= set(own["required"])
+    assert own["properties"]["editable_until"]["anyOf"][1] == {"type": "null"}
+    assert "source" not in schemas["CommentOut"]["properties"]
+    listed = operation("post", MINE)["responses"]["200"]["content"]["application/json"]
+    mine_schema = schemas[listed["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert mine_schema["properties"]["comments"]["items"]["$ref"].endswith("/OwnCommentOut")
+    for method, path in (("get", "/api/v1/threads"), ("get", ONE), ("patch", ONE)):
+        assert "OwnCommentOut" not in str(operation(method, path)), (method, path)
 
 
 # -- the browser's view, and the secret stays secret ------------------------------------------

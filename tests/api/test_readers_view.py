@@ -1,9 +1,11 @@
 """What readers see of the newsroom's work, through the real ASGI app on SQLite and
 PostgreSQL: an author's own held comments (POST /api/v1/comments/mine, by edit tokens, never
-anyone else's), editors' picks and staff badges in the thread listing."""
+anyone else's) with their Markdown source and edit deadline (never on public reads), editors'
+picks and staff badges in the thread listing."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,11 +18,13 @@ from tests.api.support import (
     bearer,
     comment_url,
     page_json,
+    thread_page,
 )
+from tests.conftest import app_clock
 from threadline.auth.passwords import fast_passwords
 from threadline.domain.models import SiteSettings
 from threadline.domain.moderation import Actor, Grant, Role
-from threadline.service import accounts, moderation
+from threadline.service import accounts, moderation, sites
 from threadline.service.context import ServiceContext
 from threadline.service.sites import add_site
 
@@ -69,7 +73,11 @@ def test_an_author_sees_their_held_comment_and_nobody_elses(
     assert page_json(client, site="held")["comments"] == []  # readers see nothing yet
     found = _mine(client, [first["edit_token"], second["edit_token"], "not-a-real-token"])
     assert [c["id"] for c in found] == [first["comment"]["id"], second["comment"]["id"]]
-    assert found[0] == first["comment"]  # the same shape as everywhere, held state included
+    # The same shape as everywhere, held state included, plus what only its author may see.
+    own_view = found[0]
+    assert own_view.pop("source") == "My first thought."
+    assert own_view.pop("editable_until") is not None
+    assert own_view == first["comment"]
     assert theirs["comment"]["id"] not in {c["id"] for c in found}
     assert _mine(client, []) == []
     assert _mine(client, [theirs["edit_token"]], thread="another-article") == []
@@ -87,6 +95,85 @@ def test_an_authors_view_follows_the_moderators_decisions(client: TestClient, ad
     assert deleted.status_code == 204
     found = {c["id"]: c["status"] for c in _mine(client, tokens)}
     assert found == {kept["comment"]["id"]: "published", dropped["comment"]["id"]: "rejected"}
+
+
+MARKDOWN = "Thanks for **this** piece, see <https://example.org>."
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_mine_gives_the_author_the_source_and_the_end_of_the_edit_window(
+    client: TestClient, admin: Actor
+) -> None:
+    clock = app_clock(client)
+    clock.advance(microseconds=123456)  # timestamps keep their microseconds
+    posted = _post(client, MARKDOWN, site="demo")
+    created = posted["comment"]["created_at"]
+    assert created == "2026-03-01T12:00:00.123456Z"
+
+    def own_view() -> dict[str, Any]:
+        [found] = _mine(client, [posted["edit_token"]], site="demo")
+        return found
+
+    assert own_view()["source"] == MARKDOWN  # the Markdown as written, not its HTML
+    assert own_view()["editable_until"] == "2026-03-01T12:15:00.123456Z"  # 15 minutes
+    clock.advance(minutes=15)  # the last instant a change is allowed
+    assert own_view()["editable_until"] == "2026-03-01T12:15:00.123456Z"
+    clock.advance(microseconds=1)
+    closed = own_view()
+    assert closed["editable_until"] is None and closed["source"] == MARKDOWN
+    late = client.patch(
+        comment_url(posted["comment"]["id"]),
+        json={"body": "Too late."},
+        headers=bearer(posted["edit_token"]),
+    )
+    assert_error(late, 403, "edit_window_closed")  # the API agrees with what mine said
+
+
+def test_editable_until_follows_the_sites_edit_window(client: TestClient, admin: Actor) -> None:
+    clock = app_clock(client)
+    sites.configure_site(_ctx(client), "demo", changes={"edit_window_seconds": "60"})
+    posted = _post(client, "Quick thought.", site="demo")
+    [found] = _mine(client, [posted["edit_token"]], site="demo")
+    until = _parse(found["editable_until"])
+    assert until - _parse(posted["comment"]["created_at"]) == timedelta(seconds=60)
+    clock.advance(seconds=61)
+    [found] = _mine(client, [posted["edit_token"]], site="demo")
+    assert found["editable_until"] is None
+    # Held comments count from when they were written too.
+    held = _post(client, "Held, then too late.")
+    clock.advance(minutes=16)
+    [found] = _mine(client, [held["edit_token"]])
+    assert (found["status"], found["editable_until"]) == ("pending", None)
+
+
+def test_the_source_never_leaves_through_public_reads(client: TestClient, admin: Actor) -> None:
+    posted = _post(client, MARKDOWN, site="demo")
+    comment_id = posted["comment"]["id"]
+    edited = client.patch(
+        comment_url(comment_id),
+        json={"body": "Edited **again**."},
+        headers=bearer(posted["edit_token"]),
+    )
+    assert edited.status_code == 200, edited.text
+    reply = _post(client, "A *reply*.", site="demo", parent_id=comment_id)
+    responses = [
+        thread_page(client),
+        thread_page(client),  # served from the page cache this time
+        client.get(comment_url(comment_id)),
+        client.get(comment_url(reply["comment"]["id"])),  # with its ancestor
+        edited,
+    ]
+    for response in responses:
+        assert response.status_code == 200, response.text
+        assert '"source"' not in response.text and "editable_until" not in response.text
+        assert "**" not in response.text and "*reply*" not in response.text
+    assert "source" not in posted["comment"] and "source" not in reply["comment"]
+    # Its author still gets it.
+    [own] = _mine(client, [posted["edit_token"]], site="demo")
+    assert own["source"] == "Edited **again**."
 
 
 def test_the_own_comments_request_is_checked(client: TestClient, admin: Actor) -> None:

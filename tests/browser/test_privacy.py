@@ -1,7 +1,8 @@
 """The widget's "Your data" panel in a real browser: a reader downloads what they wrote and
 voted here (a JSON file), erases it (after confirming; the browser forgets them too), asks
 for a link by email (in the widget's language) — with the keyboard, and without serious
-accessibility violations."""
+accessibility violations. A reader signed in with the publisher's account downloads what
+they wrote from another browser too."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from tests.browser.support import (
     comment,
     expect,
     fill_form,
+    submit_answer,
     submit_form,
 )
+from tests.live_server import LiveServer
+from threadline.app import build_context, open_store
+from threadline.config import Settings
+from threadline.service.reader_sign_in import mint_reader_token
 
 pytestmark = pytest.mark.slow
 
@@ -110,3 +116,52 @@ def test_the_open_panel_has_no_serious_accessibility_violations(
     panel.locator("button.tl-privacy-erase").click()
     serious = axe_serious(page)
     assert not serious, serious
+
+
+def _account_token(server: LiveServer, sub: str, name: str) -> str:
+    """A token as the publisher's server signs it (the demo site has a secret), minted with
+    the live server's database opened beside it."""
+    settings = Settings(database_url=server.database_url or "", moderation_processes=0)
+    store = open_store(settings)
+    try:
+        return mint_reader_token(build_context(settings, store), "demo", sub, name)
+    finally:
+        store.close()
+
+
+def test_a_signed_in_reader_downloads_what_they_wrote_in_another_browser(
+    browsing: Browsing, server: LiveServer, api: Api, key: str, tmp_path: Path
+) -> None:
+    reader = _account_token(server, "acct-7007", "Priya Raman")
+    api.post(key, "Someone else's view", name="Other Reader")
+    phone = browsing.open(key, reader_token=reader)
+    form = phone.locator(".tl-compose form.tl-form-new")
+    form.locator("textarea.tl-input-body").fill("Written on my phone")
+    answer = submit_answer(phone, form)
+    assert answer.status == 201, answer.text()
+    written = answer.json()["comment"]["id"]
+
+    # A laptop: another browser, no edit token of that comment, another article.
+    laptop = browsing.open(key + "-other", reader_token=reader)
+    panel = laptop.locator("details.tl-privacy")
+    panel.locator("summary").click()
+    expect(panel).to_contain_text("(0)")
+    expect(panel).to_contain_text("Signed in: this covers all comments of your account")
+    asked = "/api/v1/privacy/export"
+    with (
+        laptop.expect_download() as downloaded,
+        laptop.expect_request(lambda r: r.url.endswith(asked)) as sent,
+    ):
+        panel.locator("button.tl-privacy-download").click()
+    assert sent.value.all_headers()["threadline-reader"] == reader
+    target = tmp_path / "data.json"
+    downloaded.value.save_as(target)
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert [(c["id"], c["body"]) for c in data["comments"]] == [(written, "Written on my phone")]
+    assert (data["identified_by"], data["reader_account"]) == ("reader_account", "acct-7007")
+
+    # Signed out by the page (a single-page site): the panel says so no more.
+    laptop.evaluate(
+        "() => document.getElementById('threadline').removeAttribute('data-reader-token')"
+    )
+    expect(panel).not_to_contain_text("Signed in:")

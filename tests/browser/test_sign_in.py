@@ -53,6 +53,7 @@ SIGN_IN_PATH = "/account/sign-in"  # the publisher's sign-in page (never loaded)
 EXPIRED = "Your sign-in has expired. Please sign in again."
 INVALID = "Your sign-in could not be verified. Please sign in again."
 REQUIRED = "Only signed-in readers can take part in this discussion. Please sign in."
+BODY = ".tl-content > .tl-body"  # a comment's text (not an open editor's preview)
 
 
 @contextmanager
@@ -193,13 +194,105 @@ def test_a_signed_in_reader_posts_and_edits_under_the_account(
         edit.locator("button.tl-submit").click()
     assert patched.value.status == 200, patched.value.text()
     assert patched.value.request.all_headers()["threadline-reader"] == reader
-    expect(comment(page, posted["id"]).locator(".tl-body")).to_have_text("Signed in, and edited.")
+    # (The edit form's preview is a .tl-body too until the widget closes it.)
+    shown = comment(page, posted["id"]).locator(BODY)
+    expect(shown).to_have_text("Signed in, and edited.")
     assert_verified(page, posted["id"], "Anna Weber")
 
     # Another reader's view: the check mark, not the "you" badge.
     other = open_page(browsing, key)
     assert_verified(other, posted["id"], "Anna Weber")
     expect(comment(other, posted["id"]).locator(".tl-you")).to_have_count(0)
+
+
+def _own_comments_read(context: BrowserContext) -> Any:
+    """Waits (as a context manager) for the widget's POST /comments/mine to be answered."""
+    return context.expect_event(
+        "response", lambda r: r.url.endswith("/api/v1/comments/mine") and r.status == 200
+    )
+
+
+def _write(page: Page, method: str, comment_id: int) -> Any:
+    return page.expect_response(
+        lambda r: r.url.endswith(f"/api/v1/comments/{comment_id}") and r.request.method == method
+    )
+
+
+def test_a_signed_in_reader_edits_and_deletes_from_another_device(
+    browsing: Browsing, server: LiveServer, api: Api, key: str
+) -> None:
+    laptop = open_page(browsing, key, reader_token=token(server, "acct-4004", "Lena Lindqvist"))
+    first, _ = post(laptop, new_form(laptop), "Written on my **laptop**.")
+    second, _ = post(laptop, new_form(laptop), "A second thought.")
+
+    # The phone: a fresh browser (no localStorage: no edit tokens), the same account. Its
+    # clock is Playwright's, so the test can let the edit window run out.
+    phone_context = browsing.context()
+    phone_context.clock.install()
+    with _own_comments_read(phone_context):
+        phone = open_page(
+            browsing,
+            key,
+            context=phone_context,
+            reader_token=token(server, "acct-4004", "Lena Lindqvist"),
+        )
+    assert phone.evaluate("Object.keys(localStorage).filter(k => k.endsWith(':own'))") == []
+    art = comment(phone, first["id"])
+    expect(art.locator(".tl-you")).to_be_visible()
+    art.locator("button.tl-edit").click()
+    editor = art.locator("form.tl-form-edit textarea.tl-input-body")
+    expect(editor).to_have_value("Written on my **laptop**.")  # the Markdown, not the HTML
+    editor.fill("Edited on my **phone**.")
+    with _write(phone, "PATCH", first["id"]) as patched:
+        art.locator("form.tl-form-edit button.tl-submit").click()
+    assert patched.value.status == 200, patched.value.text()
+    headers = patched.value.request.all_headers()
+    assert "authorization" not in headers and headers["threadline-reader"]
+    expect(comment(phone, first["id"]).locator(BODY + " strong")).to_have_text("phone")
+    assert "<strong>phone</strong>" in api.comments(key)[first["id"]]["html"]
+    # Editing again starts from the new text.
+    comment(phone, first["id"]).locator("button.tl-edit").click()
+    edit = comment(phone, first["id"]).locator("form.tl-form-edit")
+    expect(edit.locator("textarea.tl-input-body")).to_have_value("Edited on my **phone**.")
+    edit.locator("button.tl-cancel").click()
+
+    doomed = comment(phone, second["id"])
+    doomed.locator("button.tl-delete").click()
+    with _write(phone, "DELETE", second["id"]) as deleted:
+        doomed.locator("button.tl-confirm-delete").click()
+    assert deleted.value.status == 204
+    assert "authorization" not in deleted.value.request.all_headers()
+    expect(comment(phone, second["id"])).to_have_count(0)
+    assert second["id"] not in api.comments(key)
+
+    # Signing out on this page takes them away; signing in again brings them back.
+    host = "document.getElementById('threadline')"
+    phone.evaluate(f"{host}.removeAttribute('data-reader-token')")
+    expect(comment(phone, first["id"]).locator("button.tl-edit, .tl-you")).to_have_count(0)
+    with _own_comments_read(phone_context):
+        phone.evaluate(
+            f"t => {host}.setAttribute('data-reader-token', t)",
+            token(server, "acct-4004", "Lena Lindqvist"),
+        )
+    # The buttons go when the window closes (15 minutes after posting), as on the laptop.
+    expect(comment(phone, first["id"]).locator("button.tl-edit")).to_be_visible()
+    phone.clock.fast_forward("16:00")
+    expect(comment(phone, first["id"]).locator("button.tl-edit")).to_be_hidden()
+    expect(comment(phone, first["id"]).locator("button.tl-delete")).to_be_hidden()
+
+    # Another signed-in reader: the comment, but nothing to edit or delete.
+    other_context = browsing.context()
+    with _own_comments_read(other_context):
+        other = open_page(
+            browsing,
+            key,
+            context=other_context,
+            reader_token=token(server, "acct-5005", "Otto Ostrowski"),
+        )
+    theirs = comment(other, first["id"])
+    expect(theirs.locator(BODY)).to_have_text("Edited on my phone.")
+    expect(theirs.locator("button.tl-edit, button.tl-delete, .tl-you")).to_have_count(0)
+    expect(theirs.locator("button.tl-flag")).to_be_visible()
 
 
 def test_sign_in_required_shows_the_prompt_instead_of_the_form(

@@ -256,3 +256,15 @@ def test_configuration_doc_table_is_generated_from_the_settings() -> None:
     )
     intro = text.split(START, 1)[0]
     assert len(intro.split()) > 20, "the page needs an introduction before the table"
+
+
+def test_webhook_ca_file_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "ca.pem"
+    with pytest.raises(ConfigError, match="webhook_ca_file: there is no file"):
+        load_settings(environ={"THREADLINE_WEBHOOK_CA_FILE": str(missing)})
+    missing.write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match="holds no PEM certificate"):
+        load_settings(environ={"THREADLINE_WEBHOOK_CA_FILE": str(missing)})
+    missing.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = load_settings(environ={"THREADLINE_WEBHOOK_CA_FILE": str(missing)})
+    assert settings.webhook_ca_file == str(missing)

@@ -1,4 +1,4 @@
-"""Fixtures for the live-update tests: brokers of both backends, bounded async runs."""
+"""Fixtures for the live-update tests: brokers of every backend, bounded async runs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from threadline.live.broker import Broker
 from threadline.live.memory import MemoryBroker
 from threadline.live.postgres import PostgresBroker
+from threadline.live.redis_pubsub import RedisBroker
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ async def eventually(
 BrokerFactory = Callable[[], Awaitable[Broker]]
 
 
-@pytest.fixture(params=["memory", "postgres"])
+@pytest.fixture(params=["memory", "postgres", "redis"])
 def broker_backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
@@ -58,6 +59,9 @@ def make_broker(
     if broker_backend == "memory":
         shared = MemoryBroker()
         return lambda: shared
+    if broker_backend == "redis":
+        redis_url: str = request.getfixturevalue("redis_url")
+        return lambda: RedisBroker(redis_url, channel=channel, client_name=channel)
     url: str = request.getfixturevalue("postgres_url")
 
     def make() -> Broker:

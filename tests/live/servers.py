@@ -32,13 +32,13 @@ def fresh_schema(base_url: str) -> Iterator[str]:
 
 
 def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
-    return cli_environ(
-        THREADLINE_RATE_LIMITS="off",
-        THREADLINE_DATA_DIR=str(data_dir),
-        THREADLINE_SECRET_KEY="live-test-secret",
-        THREADLINE_LIVE_HEARTBEAT_S="1",
-        **settings,
-    )
+    defaults = {
+        "THREADLINE_RATE_LIMITS": "off",
+        "THREADLINE_DATA_DIR": str(data_dir),
+        "THREADLINE_SECRET_KEY": "live-test-secret",
+        "THREADLINE_LIVE_HEARTBEAT_S": "1",
+    }
+    return cli_environ(**(defaults | settings))
 
 
 def add_demo_site(database_url: str, env: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""One contract for every broker backend (in-process and PostgreSQL LISTEN/NOTIFY).
+"""One contract for every broker backend (in-process, PostgreSQL LISTEN/NOTIFY, Redis).
 
 A notice published from any thread reaches, on the event loop, every subscriber of every
 broker sharing the backend; listeners are isolated from each other's failures; a reconnect
@@ -14,11 +14,13 @@ from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
+import redis
 
 from tests.live.conftest import eventually, run
 from threadline.domain.events import CommentDeleted, CommentPosted, ThreadChanged, VoteCast
-from threadline.live.broker import Broker, Notice, notice_for
-from threadline.live.postgres import MAX_PAYLOAD_BYTES, PostgresBroker, decode, encode
+from threadline.live.broker import Broker, Notice, decode, encode, notice_for
+from threadline.live.postgres import MAX_PAYLOAD_BYTES, PostgresBroker
+from threadline.live.redis_pubsub import RedisBroker
 
 
 def _notice(version: int, key: str = "article-1", site: str = "demo") -> Notice:
@@ -250,3 +252,79 @@ def test_postgres_broker_starts_even_when_the_database_is_unreachable() -> None:
             await broker.stop()
 
     run(body(), timeout=30)
+
+
+# -- Redis specifics ------------------------------------------------------------------------
+
+
+def _kill_client(url: str, name: str) -> int:
+    with redis.Redis.from_url(url) as admin:
+        ids = [c["id"] for c in admin.client_list() if c.get("name") == name]
+        for client_id in ids:
+            admin.client_kill_filter(_id=client_id)
+    return len(ids)
+
+
+def test_redis_listener_reconnects_and_reports_what_may_have_been_missed(
+    redis_url: str, channel: str
+) -> None:
+    async def body() -> None:
+        listener = RedisBroker(redis_url, channel=channel, client_name=channel)
+        publisher = RedisBroker(redis_url, channel=channel, client_name=channel + "p")
+        await listener.start()
+        await publisher.start()
+        try:
+            inbox = Inbox()
+            listener.subscribe(inbox.notice, inbox.on_missed)
+            publisher.publish(_notice(1))
+            await eventually(lambda: len(inbox.notices) == 1, what="the first notice")
+            assert inbox.missed == 0
+
+            killed = await asyncio.to_thread(_kill_client, redis_url, channel + "-listen")
+            assert killed == 1
+            await eventually(lambda: inbox.missed >= 1, what="the reconnect")
+            await eventually(lambda: listener.listening, what="listening again")
+            publisher.publish(_notice(2))
+            await eventually(lambda: len(inbox.notices) == 2, what="a notice after reconnect")
+
+            # The publishing connection, killed too, is replaced on the next publish.
+            killed = await asyncio.to_thread(_kill_client, redis_url, channel + "p-publish")
+            assert killed == 1
+            publisher.publish(_notice(3))
+            await eventually(lambda: len(inbox.notices) == 3, what="a notice after a new conn")
+            assert [n.version for n in inbox.notices] == [1, 2, 3]
+        finally:
+            await publisher.stop()
+            await listener.stop()
+
+    run(body())
+
+
+def test_redis_broker_starts_even_when_redis_is_unreachable() -> None:
+    async def body() -> None:
+        broker = RedisBroker("redis://127.0.0.1:9/0", start_timeout=0.5, max_reconnect_delay=0.2)
+        await broker.start()
+        try:
+            assert not broker.listening
+            broker.publish(_notice(1))  # dropped after a failed attempt, never raised
+        finally:
+            await broker.stop()
+
+    run(body(), timeout=30)
+
+
+def test_a_malformed_message_on_the_channel_is_ignored(
+    redis_url: str, channel: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def body() -> None:
+        async with started(lambda: RedisBroker(redis_url, channel=channel), 1) as (broker,):
+            inbox = Inbox()
+            broker.subscribe(inbox.notice)
+            with redis.Redis.from_url(redis_url) as other:
+                other.publish(channel, b"\xff not a notice")
+            broker.publish(_notice(1))
+            await eventually(lambda: len(inbox.notices) == 1, what="the good notice")
+            assert inbox.notices == [_notice(1)]
+
+    run(body())
+    assert "malformed notice" in caplog.text

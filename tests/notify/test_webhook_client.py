@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ssl
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import trustme
 
 from tests.webhook_receiver import Receiver
+from threadline.app import webhook_client
+from threadline.config import load_settings
 from threadline.notify.webhook_client import (
+    PostResult,
     WebhookAddressError,
     WebhookClient,
     check_url,
@@ -132,3 +138,95 @@ def test_connection_refused_is_an_error_not_an_exception() -> None:
     finally:
         client.close()
     assert result.status is None and "could not connect" in (result.error or "")
+
+
+# HTTPS: the connection goes to the checked address, but the certificate must be valid for
+# the URL's host name, signed by an authority the client trusts.
+
+
+@pytest.fixture(scope="module")
+def newsroom_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def https_receiver(ca: trustme.CA, *names: str) -> Receiver:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(context)
+    return Receiver(tls=context)
+
+
+def post_to(url: str, ca_file: str | None) -> PostResult:
+    client = WebhookClient(
+        2.0,
+        allow_private=True,
+        user_agent="t/1",
+        resolver=lambda host, port: ["127.0.0.1"],
+        ca_file=ca_file,
+    )
+    try:
+        return client.post(url, b'{"ok": true}', {"X-Test": "tls"})
+    finally:
+        client.close()
+
+
+def test_https_delivery_to_a_receiver_signed_by_a_trusted_ca(
+    newsroom_ca: trustme.CA, tmp_path: Path
+) -> None:
+    ca_file = tmp_path / "newsroom-ca.pem"
+    newsroom_ca.cert_pem.write_to_path(str(ca_file))
+    with https_receiver(newsroom_ca, "hooks.example.test") as receiver:
+        result = post_to(f"https://hooks.example.test:{receiver.port}/in", str(ca_file))
+        [got] = receiver.wait(1)
+    assert result.delivered and result.status == 200
+    assert got.body == b'{"ok": true}' and got.headers["X-Test"] == "tls"
+    assert got.headers["Host"] == f"hooks.example.test:{receiver.port}"
+
+
+def test_https_certificate_for_another_name_is_refused(
+    newsroom_ca: trustme.CA, tmp_path: Path
+) -> None:
+    """The request is pinned to an IP address, yet the certificate is checked against the
+    URL's host name: a receiver with a valid certificate for another name gets nothing."""
+    ca_file = tmp_path / "newsroom-ca.pem"
+    newsroom_ca.cert_pem.write_to_path(str(ca_file))
+    with https_receiver(newsroom_ca, "elsewhere.example.test") as receiver:
+        result = post_to(f"https://hooks.example.test:{receiver.port}/in", str(ca_file))
+        assert receiver.received == []
+    assert not result.delivered and result.status is None
+    assert "could not connect" in (result.error or "")
+    assert "certificate" in (result.error or "").lower()
+
+
+def test_https_receiver_of_an_untrusted_ca_is_refused(newsroom_ca: trustme.CA) -> None:
+    """Without the newsroom's CA file, only the system's authorities are trusted."""
+    with https_receiver(newsroom_ca, "hooks.example.test") as receiver:
+        result = post_to(f"https://hooks.example.test:{receiver.port}/in", None)
+        assert receiver.received == []
+    assert not result.delivered and "certificate" in (result.error or "").lower()
+
+
+def test_an_unusable_ca_file_is_refused_at_start(tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-ca.pem"
+    bad.write_text("not a certificate\n")
+    with pytest.raises(ValueError, match="cannot be used"):
+        WebhookClient(2.0, allow_private=True, user_agent="t/1", ca_file=str(bad))
+
+
+def test_the_app_client_trusts_the_configured_ca(newsroom_ca: trustme.CA, tmp_path: Path) -> None:
+    """`webhook_ca_file` reaches the client every delivery goes through (app.webhook_client)."""
+    ca_file = tmp_path / "newsroom-ca.pem"
+    newsroom_ca.cert_pem.write_to_path(str(ca_file))
+    settings = load_settings(
+        environ={
+            "THREADLINE_WEBHOOK_CA_FILE": str(ca_file),
+            "THREADLINE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "on",
+        }
+    )
+    client = webhook_client(settings)
+    with https_receiver(newsroom_ca, "127.0.0.1") as receiver:
+        try:
+            result = client.post(receiver.url("/in"), b"{}", {})
+        finally:
+            client.close()
+        receiver.wait(1)
+    assert result.delivered, result.error

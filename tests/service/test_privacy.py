@@ -11,18 +11,31 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Clock
 from tests.privacy_scan import find_everywhere, tables_of
 from tests.service.conftest import post
 from threadline.auth.passwords import fast_passwords
+from threadline.auth.readers import sign_reader_token
 from threadline.config import Settings
 from threadline.domain.errors import AuthRequired, Forbidden, InvalidInput, NotFound
 from threadline.domain.events import CommentDeleted, CommentEdited, ThreadChanged, VoteCast
 from threadline.domain.models import Author, CommentStatus, Site, SiteSettings
 from threadline.domain.moderation import Actor, Grant, Role
-from threadline.service import accounts, flags, moderation, privacy, privacy_links, votes
-from threadline.service.comments import delete_comment
+from threadline.service import (
+    accounts,
+    flags,
+    moderation,
+    privacy,
+    privacy_links,
+    reader_sign_in,
+    site_rules,
+    sites,
+    votes,
+)
+from threadline.service.comments import CommentDraft, PostedComment, delete_comment, post_comment
 from threadline.service.context import ClientInfo, ServiceContext
 from threadline.service.sites import add_site, configure_site
+from threadline.storage.privacy_queries import ERASED
 from threadline.transfer.engine import run_import
 from threadline.transfer.formats import FORMATS
 from threadline.transfer.records import no_progress
@@ -271,3 +284,157 @@ def test_a_namesake_without_email_keeps_their_ban(
         ban = db.active_ban(site.id, NAME.casefold(), ctx.clock())
         kept = db.get_comment(namesake.comment.id)
     assert ban is not None and kept is not None and kept.author.name == NAME
+
+
+# -- a reader signed in with the publisher's account -----------------------------------------
+
+ACCOUNT = "acct-5501"
+ACCOUNT_NAME = "Augusta Byronwood"
+ACCOUNT_EMAIL = "augusta.b@example.org"
+ACCOUNT_TRACES = [ACCOUNT, ACCOUNT_NAME, ACCOUNT_EMAIL, WEBSITE, IP, UA]
+
+
+def _sign_in(ctx: ServiceContext, sub: str = ACCOUNT, name: str = ACCOUNT_NAME, **kw: Any) -> str:
+    """A token as the publisher's server signs it (sign-in turned on for 'demo' first)."""
+    if sites.get_site(ctx, "demo").reader_secret is None:
+        reader_sign_in.new_reader_secret(ctx, "demo", reader_sign_in.COMMAND_LINE)
+    return reader_sign_in.mint_reader_token(ctx, "demo", sub, name, **kw)
+
+
+def _as_account(
+    ctx: ServiceContext, token: str, body: str, thread: str = "article-1", **kw: Any
+) -> PostedComment:
+    """Posted signed in, from "another device": the edit token is never used again."""
+    author = Author("typed, ignored", website=WEBSITE)
+    draft = CommentDraft("demo", thread, body, author, reader_token=token, **kw)
+    return post_comment(ctx, draft, THEM)
+
+
+def test_a_signed_in_reader_downloads_everything_of_their_account(
+    ctx: ServiceContext, site: Site, admin: Actor
+) -> None:
+    token = _sign_in(ctx, email=ACCOUNT_EMAIL)
+    first = _as_account(ctx, token, "From my laptop")
+    second = _as_account(ctx, token, "From my phone", thread="article-2")
+    configure_site(ctx, "demo", changes={"premoderation": "on"})
+    waiting = _as_account(ctx, token, "Held for review", thread="article-2")
+    configure_site(ctx, "demo", changes={"premoderation": "off"})
+    gone = _as_account(ctx, token, "Deleted by me")
+    delete_comment(ctx, gone.comment.id, None, THEM, reader_token=token)
+    someone = _olga(ctx, "Someone else's")
+    namesake = _as_account(ctx, _sign_in(ctx, "acct-9", ACCOUNT_NAME), "Same name, other account")
+    votes.cast_vote(ctx, someone.comment.id, -1, READER, THEM, reader_token=token)
+    flags.flag_comment(ctx, someone.comment.id, "spam", READER, "as the account", THEM, token)
+
+    data, unmatched = privacy.export_by_tokens(ctx, "demo", [], None, THEM, reader_token=token)
+
+    assert unmatched == []
+    assert (data.identified_by, data.reader_account, data.email) == (
+        "reader_account",
+        ACCOUNT,
+        None,
+    )
+    assert [c.id for c in data.comments] == [
+        first.comment.id,
+        second.comment.id,
+        waiting.comment.id,
+    ]  # any thread, any status; not the deleted one, not the namesake's
+    assert namesake.comment.id not in [c.id for c in data.comments]
+    assert [c.status for c in data.comments] == ["published", "published", "pending"]
+    assert (data.names, data.emails) == ([ACCOUNT_NAME], [ACCOUNT_EMAIL])
+    # The account votes and flags as itself, whatever browser id came along.
+    assert [(v.comment_id, v.value) for v in data.votes] == [(someone.comment.id, -1)]
+    assert [f.note for f in data.flags] == ["as the account"]
+    assert "Every comment, vote and report of your account" in data.notes[0]
+
+
+def test_erasing_by_account_lifts_its_ban_and_leaves_no_trace(
+    ctx: ServiceContext, site: Site, admin: Actor, settings: Settings
+) -> None:
+    token = _sign_in(ctx, email=ACCOUNT_EMAIL)
+    first = _as_account(ctx, token, "Rude words")
+    second = _as_account(ctx, token, "More rude words", thread="article-2")
+    gone = _as_account(ctx, token, "Deleted by me", thread="article-2")
+    delete_comment(ctx, gone.comment.id, None, THEM, reader_token=token)  # keeps its key
+    reply = _olga(ctx, "Calm down", parent=first.comment.id)
+    flags.flag_comment(ctx, reply.comment.id, "abusive", READER, None, THEM, token)
+    moderation.ban_author(ctx, admin, first.comment.id, f"{ACCOUNT_NAME} again", days=7)
+    other_ban = moderation.ban_author(ctx, admin, reply.comment.id, "for the test")
+    assert find_everywhere(settings.database_url, [ACCOUNT])  # the scan sees it
+    versions = (_thread(ctx, "article-1").version, _thread(ctx, "article-2").version)
+    seen = _events(ctx)
+
+    report, unmatched = privacy.erase_by_tokens(ctx, "demo", [], None, THEM, reader_token=token)
+
+    assert unmatched == []
+    assert (report.comments_removed, report.flags_anonymized, report.bans_lifted) == (2, 1, 1)
+    assert find_everywhere(settings.database_url, ACCOUNT_TRACES) == []
+    with ctx.store.reading() as db:
+        assert db.active_ban(site.id, "reader:" + ACCOUNT, ctx.clock()) is None
+        assert db.active_ban(site.id, other_ban.ban.author_key, ctx.clock()) is not None
+        kept = db.get_comment(reply.comment.id)
+        [audit] = db.audit_entries(None, action="privacy_erase")
+    assert kept is not None and kept.author.name == "Olga Other"
+    assert audit.actor_name == "reader (signed in)" and audit.target_id.startswith("person:")
+    after = (_thread(ctx, "article-1").version, _thread(ctx, "article-2").version)
+    assert after[0] > versions[0] and after[1] > versions[1]
+    deleted = {e.comment_id for e in seen if isinstance(e, CommentDeleted)}
+    assert deleted == {first.comment.id, second.comment.id}
+    # Asked again, nothing is left to give.
+    again, _ = privacy.export_by_tokens(ctx, "demo", [], None, THEM, reader_token=token)
+    assert again.comments == [] and again.flags == []
+
+
+def test_an_account_and_edit_tokens_count_each_comment_once(
+    ctx: ServiceContext, site: Site
+) -> None:
+    token = _sign_in(ctx)
+    signed = _as_account(ctx, token, "Signed in")
+    typed = _zeb(ctx, "Before I signed in")  # reachable by its edit token only
+    proofs = _tokens(signed, typed)
+
+    data, unmatched = privacy.export_by_tokens(ctx, "demo", proofs, READER, THEM, token)
+    assert unmatched == []
+    assert [c.id for c in data.comments] == [signed.comment.id, typed.comment.id]
+    assert data.identified_by == "reader_account"
+
+    report, _ = privacy.erase_by_tokens(ctx, "demo", proofs, READER, THEM, token)
+    assert report.comments_removed == 2
+
+
+def test_erasing_one_account_leaves_the_audit_of_a_longer_one(
+    ctx: ServiceContext, site: Site, admin: Actor
+) -> None:
+    """An account's key is a prefix of others' (reader:acct-1 of reader:acct-12): its lifted
+    ban's audit entry loses it, the other account's entry keeps its own."""
+    one, twelve = _sign_in(ctx, "acct-1", "One"), _sign_in(ctx, "acct-12", "Twelve")
+    for token in (one, twelve):
+        posted = _as_account(ctx, token, "Rude words")
+        ban = moderation.ban_author(ctx, admin, posted.comment.id, "rude")
+        site_rules.lift_ban(ctx, admin, ban.ban.id, "second chance")
+    privacy.erase_by_tokens(ctx, "demo", [], None, THEM, reader_token=one)
+    with ctx.store.reading() as db:
+        lifted = db.audit_entries(None, action="lift_ban")
+    authors = sorted(str(e.after.get("author")) for e in lifted)
+    assert authors == [ERASED, "reader:acct-12"]
+
+
+def test_a_sign_in_that_cannot_be_verified_is_refused(
+    ctx: ServiceContext, site: Site, clock: Clock
+) -> None:
+    token = _sign_in(ctx, lifetime=timedelta(minutes=5))
+    mine = _as_account(ctx, token, "Still here")
+    later = clock.now + timedelta(hours=1)
+    forged = sign_reader_token(
+        "not-the-site-secret" * 2, "demo", ACCOUNT, "Eve", None, later, clock.now
+    )
+    with pytest.raises(AuthRequired) as invalid:
+        privacy.erase_by_tokens(ctx, "demo", [], None, THEM, reader_token=forged)
+    assert invalid.value.code == "reader_token_invalid"
+    clock.advance(minutes=10)
+    with pytest.raises(AuthRequired) as expired:
+        privacy.export_by_tokens(ctx, "demo", [], None, THEM, reader_token=token)
+    assert expired.value.code == "reader_token_expired"
+    with ctx.store.reading() as db:
+        still = db.get_comment(mine.comment.id)
+    assert still is not None and still.author.name == ACCOUNT_NAME

@@ -1,18 +1,23 @@
 """The use cases of readers' sign-in (service/reader_sign_in.py): who may change a site's
-secret, what the audit log keeps of it, and the tokens minted for trying an integration."""
+secret, what the audit log keeps of it, and the tokens minted for trying an integration; and
+the edit deadline a reader's own comments carry to any device (service/own_comments.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from tests.conftest import Clock
+from tests.service.conftest import post
+from threadline.auth import permissions
 from threadline.auth.readers import Reader, verify_reader_token
+from threadline.auth.tokens import hash_edit_token
 from threadline.domain.errors import AuthRequired, Forbidden, InvalidInput, NotFound
-from threadline.domain.models import Site
+from threadline.domain.models import CommentStatus, Site
 from threadline.domain.moderation import Actor
-from threadline.service import reader_sign_in
+from threadline.service import own_comments, reader_sign_in
 from threadline.service.context import ServiceContext
 from threadline.service.sites import get_site
 
@@ -68,3 +73,26 @@ def test_minted_tokens_verify_and_expire(ctx: ServiceContext, site: Site, clock:
             reader_sign_in.mint_reader_token(ctx, "demo", "acct-1", "Ada", **bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
         reader_sign_in.mint_reader_token(ctx, "demo", "x" * 129, "Ada")
+
+
+def test_the_edit_deadline_agrees_with_the_permission_to_edit(
+    ctx: ServiceContext, site: Site
+) -> None:
+    """What `mine` promises the widget is what PATCH/DELETE then allow, to the microsecond."""
+    posted = post(ctx, "Mine to change.")
+    comment, token = posted.comment, posted.edit_token
+    window = timedelta(seconds=site.settings.edit_window_seconds)
+    one = timedelta(microseconds=1)
+    for after in (timedelta(0), window - one, window, window + one, window * 2):
+        now = comment.created_at + after
+        until = own_comments.editable_until(comment, site, now)
+        try:
+            permissions.check_owner_within_window(comment, token, hash_edit_token(token), site, now)
+            allowed = True
+        except Forbidden as refused:
+            assert refused.code == "edit_window_closed"
+            allowed = False
+        assert allowed is (until is not None), after
+        assert until in (None, comment.created_at + window)
+    deleted = replace(comment, status=CommentStatus.DELETED)
+    assert own_comments.editable_until(deleted, site, comment.created_at) is None

@@ -58,8 +58,10 @@ def test_a_lost_deadlock_is_retried_not_reported(two_stores: tuple[Store, Store]
         two = pool.submit(second.write, crosswise("second", b.id, a.id))
         assert {one.result(timeout=WAIT), two.result(timeout=WAIT)} == {"first", "second"}
 
-    # Exactly one of them lost the deadlock and ran a second time.
-    assert sorted(attempts.values()) == [1, 2]
+    # One of them ran once; the other lost the deadlock and ran again (on a busy machine the
+    # rerun can meet the winner's locks once more and lose again before it succeeds).
+    once, again = sorted(attempts.values())
+    assert once == 1 and again >= 2
     with first.reading() as db:
         assert db.get_comment(a.id).body == "by first"  # type: ignore[union-attr]
         assert db.get_comment(b.id).body == "by second"  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import pytest
 
 from tests.transfer.conftest import import_file, snapshot
 from tests.transfer.test_disqus import post, rows, thread, write
+from threadline.auth import readers
 from threadline.domain.models import Author, CommentStatus, Site, TransferComment
 from threadline.storage.base import Store
 from threadline.storage.transfer_queries import comment_row
@@ -197,7 +198,7 @@ def test_rows_built_directly_match_the_prepared_comment(markup: engine.Markup) -
     ]
     for c in comments:
         prepared = engine.prepare(c, markup, renderers)
-        expected = comment_row(prepared, engine.author_key(prepared.author))
+        expected = comment_row(prepared, readers.key_of(prepared.author))
         record = CommentIn("t", c, markup, "here")
         for defer in (False, True):
             (ready,) = engine.prepare_records([record], renderers, defer_html=defer)

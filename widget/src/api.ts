@@ -25,6 +25,9 @@ export interface CommentData {
   staff: boolean;
   /** The thread's version at the comment's last change: the higher of two copies is newer. */
   version: number;
+  /** Only in `mine` (the reader's own): the Markdown written, and when editing ends (null: it has). */
+  source?: string;
+  editable_until?: string | null;
 }
 
 export interface ThreadData {
@@ -130,6 +133,7 @@ export class Api {
     return this.call("POST", "api/v1/comments/mine", { site, thread, tokens });
   }
 
+  /** `token`: the comment's edit token; "" when the signed-in reader's token proves it. */
   edit(id: number, body: string, token: string, ack?: boolean): Promise<{ comment: CommentData }> {
     return this.call("PATCH", "api/v1/comments/" + id, ack ? { body, acknowledge_nudge: true } : { body }, token);
   }

@@ -1,14 +1,17 @@
 /** "Your data": the reader downloads or erases what Threadline holds about them, proven by
- * the edit tokens this browser kept and its voter id, or asks for a link by email
+ * the edit tokens this browser kept and its voter id — and, signed in with the publisher's
+ * account, everything of that account here, from any device — or asks for a link by email
  * (docs/privacy.md). A native <details> disclosure: keyboard and screen-reader friendly. */
 
 import { h } from "./dom";
+import { Auth } from "./reader";
 import { load, save, saveAuthor, voter } from "./store";
 
 const WORDS = {
   en: {
     title: "Your data",
     intro: "Download or erase the comments this browser wrote here ({n}), its votes and reports.",
+    account: "Signed in: this covers all comments of your account on this site.",
     download: "Download my data",
     erase: "Erase my data",
     confirm: "Erase your comments, name, email and votes here? This cannot be undone.",
@@ -24,6 +27,7 @@ const WORDS = {
   de: {
     title: "Ihre Daten",
     intro: "Laden Sie die Kommentare dieses Browsers hier ({n}), seine Stimmen und Meldungen herunter oder löschen Sie sie.",
+    account: "Angemeldet: Das umfasst alle Kommentare Ihres Kontos auf dieser Website.",
     download: "Meine Daten herunterladen",
     erase: "Meine Daten löschen",
     confirm: "Ihre Kommentare, Ihren Namen, Ihre E-Mail und Ihre Stimmen hier löschen? Das lässt sich nicht rückgängig machen.",
@@ -39,6 +43,7 @@ const WORDS = {
   fr: {
     title: "Vos données",
     intro: "Téléchargez ou effacez les commentaires écrits ici par ce navigateur ({n}), ses votes et signalements.",
+    account: "Connecté : cela couvre tous les commentaires de votre compte sur ce site.",
     download: "Télécharger mes données",
     erase: "Effacer mes données",
     confirm: "Effacer vos commentaires, nom, e-mail et votes ici ? C’est irréversible.",
@@ -84,10 +89,13 @@ function forget(site: string): void {
   saveAuthor({ name: "", email: "", website: "" });
 }
 
-async function call(base: string, path: string, body: unknown): Promise<any> {
+/** `reader`: the signed-in reader's token, which proves their account's comments. */
+async function call(base: string, path: string, body: unknown, reader?: string): Promise<any> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (reader) headers["Threadline-Reader"] = reader;
   const res = await fetch(base + "api/v1/privacy/" + path, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers,
     body: JSON.stringify(body),
     credentials: "omit",
   });
@@ -99,6 +107,8 @@ export function privacyPanel(host: HTMLElement, cfg: Target): void {
   const root = host.shadowRoot && host.shadowRoot.querySelector(".tl-root");
   if (!root || !cfg.site) return;
   const w = WORDS[cfg.lang as keyof typeof WORDS] || WORDS.en;
+  const auth = new Auth(host);
+  const signInToken = () => auth.reader?.token;
   const status = h("p", { class: "tl-note tl-privacy-status", role: "status" });
   const intro = h("p");
   const proof = () => ({ site: cfg.site, comments: tokens(cfg.site), reader: voter() });
@@ -117,7 +127,7 @@ export function privacyPanel(host: HTMLElement, cfg: Target): void {
     class: "tl-btn tl-privacy-download",
     onclick: () =>
       run(download, async () => {
-        const found = await call(cfg.base, "export", proof());
+        const found = await call(cfg.base, "export", proof(), signInToken());
         const a = h("a", {
           href: URL.createObjectURL(new Blob([JSON.stringify(found.data, null, 2)], { type: "application/json" })),
           download: "threadline-" + cfg.site + "-data.json",
@@ -132,7 +142,7 @@ export function privacyPanel(host: HTMLElement, cfg: Target): void {
     class: "tl-btn tl-btn-danger tl-privacy-yes",
     onclick: () =>
       run(yes, async () => {
-        const done = await call(cfg.base, "erase", proof());
+        const done = await call(cfg.base, "erase", proof(), signInToken());
         forget(cfg.site);
         confirmBox.hidden = true;
         refresh();
@@ -178,7 +188,7 @@ export function privacyPanel(host: HTMLElement, cfg: Target): void {
   );
 
   const refresh = () => {
-    intro.textContent = fill(w.intro, { n: tokens(cfg.site).length });
+    intro.textContent = fill(w.intro, { n: tokens(cfg.site).length }) + (signInToken() ? " " + w.account : "");
   };
   const box = h(
     "details",
@@ -187,5 +197,6 @@ export function privacyPanel(host: HTMLElement, cfg: Target): void {
     h("div", null, intro, h("div", { class: "tl-form-actions" }, download, erase), confirmBox, form, status),
   );
   refresh();
+  auth.watch(refresh); // the page signs the reader in or out
   root.insertBefore(box, root.querySelector(".tl-footer"));
 }

@@ -7,6 +7,7 @@ import { type Draft, type Editor, editor } from "./editor";
 import { fmt, messages, type Messages, plural } from "./i18n";
 import { Auth } from "./reader";
 import { load, owned, type Owned, save, saveAuthor, setOwned, setVote, storageKey, voter, votes } from "./store";
+import { parseDate } from "./time";
 
 export interface Config {
   base: string;
@@ -77,6 +78,9 @@ export class Widget implements Handlers {
   private readonly auth: Auth;
   /** Open forms with author fields: they follow the reader signing in or out. */
   private editors: Editor[] = [];
+  /** The signed-in reader's comments that `mine` says are still editable, as if this browser
+   * had posted them (no edit token: the reader's token proves them, on any device). */
+  private acct = new Map<number, Owned>();
   /** "Sign in to join the discussion", in place of the new-comment form while it is needed. */
   private gate: HTMLElement | null = null;
 
@@ -227,15 +231,22 @@ export class Widget implements Handlers {
     }
   }
 
-  /** The reader's own held comments stay in view for them (only), across reloads. */
+  /** The reader's own held comments stay in view for them (only), across reloads; a signed-in
+   * reader's editable ones get Edit and Delete on any device (and lose them on signing out). */
   private async restoreOwn(generation: number): Promise<void> {
     const all = owned();
     const keys = Object.keys(all).filter((k) => k.startsWith(this.cfg.site + "/")).slice(-50);
-    if (!keys.length && !this.auth.reader) return;
+    const tokens = keys.map((k) => all[k].t);
+    const acct = new Map<number, Owned>();
     try {
-      const found = await this.api.mine(this.cfg.site, this.cfg.thread, keys.map((k) => all[k].t));
+      const ask = tokens.length || this.auth.reader;
+      const found = ask ? (await this.api.mine(this.cfg.site, this.cfg.thread, tokens)).comments : [];
       if (generation !== this.generation) return;
-      for (const c of found.comments) {
+      this.acct = acct;
+      for (const c of found) {
+        // Kept as if posted here when its window opened, so Edit goes when the server said.
+        const until = c.editable_until ? +parseDate(c.editable_until) : 0;
+        if (until > Date.now()) acct.set(c.id, { t: "", at: until - this.cfg.editMinutes * 6e4, b: c.source || "" });
         if (c.status === "rejected") {
           setOwned(this.key(c.id), null);
           this.say(this.t.rejectedOwn);
@@ -243,10 +254,14 @@ export class Widget implements Handlers {
           this.attach(c, this.sort === "newest", false);
         }
       }
-      this.state.hidden = this.nodes.size > 0;
     } catch {
-      /* the thread works without them */
+      this.acct = acct; // the thread works without them (and offers no edits it cannot prove)
     }
+    // Signed in, out or as someone else: Edit/Delete (and "you") follow.
+    this.nodes.forEach((n) => {
+      if (!n.c.deleted && !n.edit.firstChild && !n.ownBtns !== !this.own(n.c.id)) this.replace(n, n.c);
+    });
+    this.state.hidden = this.nodes.size > 0;
   }
 
   private loadMore(): void {
@@ -316,7 +331,7 @@ export class Widget implements Handlers {
   }
 
   private own(id: number): Owned | undefined {
-    return owned()[this.key(id)];
+    return owned()[this.key(id)] || this.acct.get(id);
   }
 
   private make(c: CommentData): Node {
@@ -662,7 +677,8 @@ export class Widget implements Handlers {
       initial: own.b,
       onSubmit: async (d) => {
         const res = await this.api.edit(n.c.id, d.body, own.t, d.ack);
-        setOwned(this.key(n.c.id), { ...own, b: d.body });
+        own.b = d.body;
+        if (own.t) setOwned(this.key(n.c.id), own);
         close();
         this.replace(n, res.comment).art.focus();
         this.say(this.t.updated);
@@ -697,6 +713,7 @@ export class Widget implements Handlers {
     try {
       await this.api.remove(n.c.id, own.t);
       setOwned(this.key(n.c.id), null);
+      this.acct.delete(n.c.id);
       this.removed.set(n.c.id, Infinity);
       const current = this.nodes.get(n.c.id);
       if (current && !current.c.deleted) {

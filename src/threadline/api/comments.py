@@ -18,7 +18,7 @@ from threadline.api.schemas import (
     PostedCommentOut,
     VoteIn,
 )
-from threadline.api.serialize import comment_out, thread_out
+from threadline.api.serialize import comment_out, own_comment_out, thread_out
 from threadline.api.state import api_state, json_response
 from threadline.auth.sessions import SESSION_COOKIE
 from threadline.domain.errors import AuthRequired, InvalidInput
@@ -142,7 +142,7 @@ async def vote(request: Request) -> Response:
 
 async def own_comments(request: Request) -> Response:
     """The bearer's own comments in a thread (held ones included), by their edit tokens and
-    by the signed-in reader's account."""
+    by the signed-in reader's account, each with its Markdown source and edit deadline."""
     api = api_state(request)
     data = await read_json(request, OwnCommentsIn, api.settings.max_request_bytes)
     found = await run_in_threadpool(
@@ -153,4 +153,6 @@ async def own_comments(request: Request) -> Response:
         data.tokens,
         reader_token(request),
     )
-    return json_response(OwnCommentsOut([comment_out(c) for c in found]))
+    return json_response(
+        OwnCommentsOut([own_comment_out(o.comment, o.editable_until) for o in found])
+    )

@@ -1,7 +1,8 @@
 """Readers' data rights over HTTP (docs/privacy.md).
 
 - /api/v1/privacy/export and /erase: the widget proves a reader by the edit tokens it kept
-  and their voter id;
+  and their voter id, and a signed-in reader by the `Threadline-Reader` token (their
+  account's comments from any device);
 - /api/v1/privacy/requests: a link to the email a reader gave (always 202, mailed after the
   answer, only when there is something to send);
 - /privacy: the page that link opens (GET changes nothing) and its form (POST: download or
@@ -28,7 +29,7 @@ from starlette.routing import Route
 
 from threadline.api.link_pages import PAGE_HEADERS, page, read_form
 from threadline.api.negotiation import reader_language
-from threadline.api.request import client_info, read_json
+from threadline.api.request import client_info, read_json, reader_token
 from threadline.api.schemas import encoder
 from threadline.api.state import api_state, json_response
 from threadline.domain.errors import ThreadlineError
@@ -102,6 +103,7 @@ async def export(request: Request) -> Response:
         _tokens(data),
         data.reader,
         client_info(request, api.addresses),
+        reader_token(request),
     )
     return json_response(PersonalDataOut(found, unmatched), headers={"Cache-Control": "no-store"})
 
@@ -116,6 +118,7 @@ async def erase(request: Request) -> Response:
         _tokens(data),
         data.reader,
         client_info(request, api.addresses),
+        reader_token(request),
     )
     return json_response(ErasureOut(report, unmatched))
 

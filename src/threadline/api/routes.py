@@ -504,12 +504,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/api/v1/privacy/export",
         privacy.export,
-        "Download what is held about the reader: the comments their edit tokens prove, and "
-        "the votes and reports of their voter id",
+        "Download what is held about the reader: the comments their edit tokens prove, "
+        "the votes and reports of their voter id, or everything of a signed-in reader's account",
         "commenter",
         privacy.PersonalDataOut,
         body=privacy.PrivacyTokensIn,
-        errors=(400, 403, 404, 413, 415, 422, 429),
+        headers=_READER,
+        errors=(400, 401, 403, 404, 413, 415, 422, 429),
     ),
     Endpoint(
         "POST",
@@ -520,7 +521,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "commenter",
         privacy.ErasureOut,
         body=privacy.PrivacyTokensIn,
-        errors=(400, 403, 404, 413, 415, 422, 429, 503),
+        headers=_READER,
+        errors=(400, 401, 403, 404, 413, 415, 422, 429, 503),
     ),
     Endpoint(
         "POST",

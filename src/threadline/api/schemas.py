@@ -155,9 +155,25 @@ class CommentOnlyOut(Struct):
     comment: CommentOut
 
 
+class OwnCommentOut(CommentOut):
+    """A comment as its proven author sees it (only in POST /comments/mine): the public shape,
+    the Markdown they wrote and the end of their edit window."""
+
+    source: Annotated[
+        str, Meta(description="The Markdown its author wrote (returned only to its author)")
+    ]
+    editable_until: Annotated[
+        datetime | None,
+        Meta(
+            description="When the site's edit window closes for this comment (edit and "
+            "delete are allowed until then); null once it has closed"
+        ),
+    ]
+
+
 class OwnCommentsOut(Struct):
     comments: Annotated[
-        list[CommentOut],
+        list[OwnCommentOut],
         Meta(description="The bearer's comments in the thread, oldest first, any status"),
     ]
 

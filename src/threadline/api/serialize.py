@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from threadline.api.schemas import AuthorOut, CommentOut, ThreadOut
+from datetime import datetime
+
+from msgspec import structs
+
+from threadline.api.schemas import AuthorOut, CommentOut, OwnCommentOut, ThreadOut
 from threadline.domain.models import Comment, CommentStatus, Site, Thread
 
 
@@ -27,6 +31,13 @@ def comment_out(c: Comment) -> CommentOut:
         staff=c.staff and not deleted,
         version=c.version,
     )
+
+
+def own_comment_out(c: Comment, editable_until: datetime | None) -> OwnCommentOut:
+    """The public shape plus what only the comment's proven author may see (POST
+    /comments/mine): its Markdown source and when its edit window closes."""
+    public = structs.asdict(comment_out(c))  # shallow: `author` stays an AuthorOut
+    return OwnCommentOut(**public, source=c.body, editable_until=editable_until)
 
 
 def thread_out(site: Site, key: str, thread: Thread | None) -> ThreadOut:

@@ -1,4 +1,5 @@
-"""Per-process token buckets for write rate limits (per client IP, per author)."""
+"""Per-process token buckets for write rate limits (per client IP, per author); the shared
+kind, for several processes and instances, is in auth/shared_ratelimit.py."""
 
 from __future__ import annotations
 
@@ -6,12 +7,39 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 from threadline.domain.errors import RateLimited
 
 # Float slack: a token that is due now (0.9999999999 after the arithmetic) counts as there,
 # and a wait of 7.0000000001 s is announced as 7, so waiting Retry-After is always enough.
 _SLACK = 1e-9
+
+
+class Limiter(Protocol):
+    enabled: bool
+
+    def allow(self, key: str, per_minute: int, what: str, window_s: float = 60.0) -> None:
+        """Spend one token from the key's bucket or raise RateLimited."""
+        ...
+
+
+def refill(tokens: float, elapsed_s: float, capacity: int, rate: float) -> float:
+    """A bucket's tokens after `elapsed_s` seconds at `rate` per second, at most `capacity`."""
+    return min(float(capacity), tokens + max(0.0, elapsed_s) * rate)
+
+
+def has_token(tokens: float) -> bool:
+    return tokens >= 1.0 - _SLACK
+
+
+def limited(what: str, tokens: float, rate: float) -> RateLimited:
+    """The refusal for a bucket holding `tokens` (< 1): Retry-After is the wait for one."""
+    retry = max(1, math.ceil((1.0 - tokens) / rate - _SLACK))
+    return RateLimited(
+        f"Too many {what} in a short time; please wait {retry} seconds and try again.",
+        retry_after=retry,
+    )
 
 
 class RateLimiter:
@@ -39,14 +67,10 @@ class RateLimiter:
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.pop(key, (float(per_minute), now))
-            tokens = min(float(per_minute), tokens + (now - last) * rate)
-            if tokens < 1.0 - _SLACK:
+            tokens = refill(tokens, now - last, per_minute, rate)
+            if not has_token(tokens):
                 self._buckets[key] = (tokens, now)
-                retry = max(1, math.ceil((1.0 - tokens) / rate - _SLACK))
-                raise RateLimited(
-                    f"Too many {what} in a short time; please wait {retry} seconds and try again.",
-                    retry_after=retry,
-                )
+                raise limited(what, tokens, rate)
             self._buckets[key] = (tokens - 1.0, now)
             while len(self._buckets) > self._max_keys:
                 self._buckets.popitem(last=False)

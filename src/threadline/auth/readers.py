@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 
 from threadline.domain.errors import AuthRequired, InvalidInput
+from threadline.domain.models import Author
 from threadline.text.checks import clean_email, clean_text
 
 ALGORITHM = "HS256"
@@ -53,6 +54,11 @@ def author_key(name: str, email: str | None, reader_id: str | None = None) -> st
     key = (email or name).strip().casefold()
     # A name or email typed as "reader:…" must never stand for a signed-in account.
     return "typed:" + key if key.startswith(AUTHOR_KEY_PREFIX) else key
+
+
+def key_of(author: Author, reader_id: str | None = None) -> str:
+    """`author_key` of a comment's author, posted live or imported."""
+    return author_key(author.name, author.email, reader_id)
 
 
 def is_reader_id(value: str) -> bool:

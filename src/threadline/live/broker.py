@@ -9,6 +9,8 @@ which tells subscribers to catch up everything they follow).
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,6 +22,8 @@ from threadline.domain.events import (
     ThreadChanged,
     VoteCast,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +62,84 @@ def notice_for(event: ThreadChanged) -> Notice:
     )
 
 
+def encode(notice: Notice) -> str:
+    """The notice as compact JSON, for backends that carry text between processes."""
+    return json.dumps(
+        {
+            "site": notice.site,
+            "key": notice.key,
+            "thread_id": notice.thread_id,
+            "version": notice.version,
+            "kind": notice.kind,
+            "comment_id": notice.comment_id,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(payload: str | bytes) -> Notice | None:
+    """The notice `encode` made, or None for anything else."""
+    try:
+        data = json.loads(payload)
+        notice = Notice(
+            str(data["site"]),
+            str(data["key"]),
+            int(data["thread_id"]),
+            int(data["version"]),
+            str(data["kind"]),
+            None if data.get("comment_id") is None else int(data["comment_id"]),
+        )
+    except (ValueError, TypeError, KeyError):
+        return None
+    return notice
+
+
 OnNotice = Callable[[Notice], None]
 OnMissed = Callable[[], None]
 
 
 def ignore_missed() -> None:
     return None
+
+
+class Listeners:
+    """A broker's subscribers, called on the event loop; one failing never stops the rest."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[OnNotice, OnMissed]] = []
+
+    def add(self, on_notice: OnNotice, on_missed: OnMissed = ignore_missed) -> Callable[[], None]:
+        entry = (on_notice, on_missed)
+        self._entries.append(entry)
+
+        def unsubscribe() -> None:
+            if entry in self._entries:
+                self._entries.remove(entry)
+
+        return unsubscribe
+
+    def notice(self, notice: Notice) -> None:
+        for on_notice, _ in tuple(self._entries):
+            try:
+                on_notice(notice)
+            except Exception:
+                log.exception("live listener %r failed on %r", on_notice, notice)
+
+    def payload(self, payload: str | bytes) -> None:
+        """A notice as it came over the wire; a malformed one is logged and dropped."""
+        notice = decode(payload)
+        if notice is None:
+            log.warning("live updates: ignoring a malformed notice %r", payload[:200])
+            return
+        self.notice(notice)
+
+    def missed(self) -> None:
+        for _, on_missed in tuple(self._entries):
+            try:
+                on_missed()
+            except Exception:
+                log.exception("live listener %r failed on a reconnect", on_missed)
 
 
 class Broker(Protocol):

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 
-from threadline.live.broker import Notice, OnMissed, OnNotice, ignore_missed
-
-log = logging.getLogger(__name__)
+from threadline.live.broker import Listeners, Notice, OnMissed, OnNotice, ignore_missed
 
 
 class MemoryBroker:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._listeners: list[tuple[OnNotice, OnMissed]] = []
+        self._listeners = Listeners()
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -28,23 +25,9 @@ class MemoryBroker:
         if loop is None:  # not started (e.g. a CLI command): nobody in this process listens
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: shutting down
-            loop.call_soon_threadsafe(self._deliver, notice)
+            loop.call_soon_threadsafe(self._listeners.notice, notice)
 
     def subscribe(
         self, on_notice: OnNotice, on_missed: OnMissed = ignore_missed
     ) -> Callable[[], None]:
-        entry = (on_notice, on_missed)
-        self._listeners.append(entry)
-
-        def unsubscribe() -> None:
-            if entry in self._listeners:
-                self._listeners.remove(entry)
-
-        return unsubscribe
-
-    def _deliver(self, notice: Notice) -> None:
-        for on_notice, _ in tuple(self._listeners):
-            try:
-                on_notice(notice)
-            except Exception:
-                log.exception("live listener %r failed on %r", on_notice, notice)
+        return self._listeners.add(on_notice, on_missed)

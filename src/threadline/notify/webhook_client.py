@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -99,6 +100,16 @@ class PostResult:
         return self.error is None
 
 
+def trust_with(ca_file: str) -> ssl.SSLContext:
+    """A TLS context trusting the system's authorities and those in `ca_file` (PEM)."""
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"webhook CA file {ca_file} cannot be used: {exc}") from exc
+    return context
+
+
 class WebhookClient:
     """Sends webhook POSTs; thread-safe, connections kept alive between calls."""
 
@@ -108,9 +119,13 @@ class WebhookClient:
         allow_private: bool,
         user_agent: str,
         resolver: Resolver = system_resolver,
+        ca_file: str | None = None,
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("webhooks need a timeout above 0")
+        # The system's trust store unless the newsroom's own CA is added; loaded now, so a
+        # bad file stops the start instead of failing every delivery.
+        self._verify: ssl.SSLContext | bool = trust_with(ca_file) if ca_file else True
         self.timeout_s = timeout_s
         self.allow_private = allow_private
         self.user_agent = user_agent
@@ -125,7 +140,10 @@ class WebhookClient:
         with self._making:
             if self._made is None:
                 self._made = httpx2.Client(
-                    timeout=httpx2.Timeout(self.timeout_s), trust_env=False, follow_redirects=False
+                    timeout=httpx2.Timeout(self.timeout_s),
+                    trust_env=False,
+                    follow_redirects=False,
+                    verify=self._verify,
                 )
             return self._made
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from threadline.auth import permissions
+from threadline.auth import permissions, readers
 from threadline.auth.readers import Reader
 from threadline.auth.tokens import hash_edit_token, new_edit_token
 from threadline.domain.errors import InvalidInput, NotFound
@@ -130,7 +130,7 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
         "comments from your network",
     )
     ctx.limiter.allow(
-        f"post-author:{site.id}:{pipeline.author_key(author, reader_id)}",
+        f"post-author:{site.id}:{readers.key_of(author, reader_id)}",
         settings.comments_per_minute_per_author,
         "comments from you",
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from threadline.auth.passwords import Passwords
-from threadline.auth.ratelimit import RateLimiter
+from threadline.auth.ratelimit import Limiter, RateLimiter
 from threadline.bus import EventBus
 from threadline.service.scoring import CommentScorer
 from threadline.storage.base import Store
@@ -24,14 +24,14 @@ class ServiceContext:
     store: Store
     bus: EventBus
     renderer: Renderer
-    limiter: RateLimiter
+    limiter: Limiter
     secret_key: str
     clock: Callable[[], datetime] = utc_now
     # The moderation engine behind its time budget; None: comments are not scored.
     scorer: CommentScorer | None = None
     passwords: Passwords = field(default_factory=Passwords)
     # Sign-in attempts: always limited, whatever the `rate_limits` setting says.
-    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(time.monotonic))
+    login_limiter: Limiter = field(default_factory=lambda: RateLimiter(time.monotonic))
 
 
 @dataclass(frozen=True, slots=True)

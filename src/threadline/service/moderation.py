@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from threadline.auth import permissions
+from threadline.auth import permissions, readers
 from threadline.domain.errors import Conflict, InvalidInput, NotFound, ThreadlineError
 from threadline.domain.events import CommentModerated, ReplyPublished, ThreadModerated
 from threadline.domain.models import Comment, CommentStatus, Site, Thread
 from threadline.domain.moderation import Actor, AuditEntry, Ban, Queue, QueueItem
-from threadline.service import pipeline, webhook_events
+from threadline.service import webhook_events
 from threadline.service.context import ServiceContext
 from threadline.service.sites import get_site
 from threadline.storage.gateway import Gateway
@@ -300,7 +300,7 @@ def ban_author(
         raise InvalidInput("A ban lasts 1 to 3650 days, or for good.", code="invalid_days")
     with ctx.store.reading() as db:
         info = db.comment_moderation(comment_id)
-    key = (info.author_key if info else None) or pipeline.author_key(
+    key = (info.author_key if info else None) or readers.key_of(
         target.comment.author, target.comment.reader_id
     )
     if not key:

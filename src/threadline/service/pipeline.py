@@ -48,12 +48,6 @@ _STATUS = {
 }
 
 
-def author_key(author: Author, reader_id: str | None = None) -> str:
-    """Who an author is, for history, bans and rate limits: a signed-in reader's account
-    ("reader:<sub>"), else the email given, else the name."""
-    return readers.author_key(author.name, author.email, reader_id)
-
-
 def policy_for(
     settings: SiteSettings,
     thread_premoderated: bool = False,
@@ -125,7 +119,7 @@ def surroundings(
 ) -> Surroundings:
     """Everything the engine needs from the database, read in one transaction; the thread
     is named by id, or by key (it may not exist yet)."""
-    key = author_key(author, reader_id)
+    key = readers.key_of(author, reader_id)
     print_ = fingerprint(body)  # stored either way: later comments are compared with it
     # The author's history, the parent's text and the copies and velocity counts feed the
     # engine alone; without it (automoderation off) they are not read.

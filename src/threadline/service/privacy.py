@@ -1,8 +1,11 @@
 """Readers' data rights: download everything held about a person, or erase it.
 
-A person is found three ways, each proving something different:
+A person is found four ways, each proving something different:
 - edit tokens (the widget keeps them): each proves authorship of one comment;
 - the reader's voter id (the widget's, too): proves their votes and reports;
+- the token of a reader signed in with the publisher's account (docs/sign-in.md), which
+  the widget sends along: every comment, vote and report of that account on the site,
+  written from any device;
 - an email address, proven by a link mailed to it (privacy_links.py) or vouched for by an
   administrator (dashboard, CLI): every comment given with that email on the site.
 
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from threadline.auth import permissions
-from threadline.auth.readers import AUTHOR_KEY_PREFIX
+from threadline.auth.readers import AUTHOR_KEY_PREFIX, Reader
 from threadline.auth.tokens import token_matches, voter_digest
 from threadline.domain.errors import InvalidInput
 from threadline.domain.events import CommentDeleted, CommentEdited, ThreadChanged, VoteCast
@@ -29,6 +32,7 @@ from threadline.domain.models import CommentStatus, Site
 from threadline.domain.moderation import Actor
 from threadline.service import webhook_events
 from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.reader_sign_in import reader_for
 from threadline.service.sites import get_site
 from threadline.service.votes import clean_reader_id
 from threadline.storage.gateway import Gateway
@@ -93,8 +97,12 @@ class PersonalData:
     format: str
     site: str
     generated_at: datetime
-    identified_by: str  # "email" or "edit_tokens"
+    # "email" (link, dashboard, CLI), "edit_tokens" (the widget: edit tokens and voter id),
+    # or "reader_account" (the widget of a signed-in reader: the account, and whatever edit
+    # tokens and voter id proved besides).
+    identified_by: str
     email: str | None
+    reader_account: str | None  # the signed-in reader's account id (the token's sub)
     # What they gave with their comments, each value once.
     names: list[str]
     emails: list[str]
@@ -118,12 +126,20 @@ class ErasureReport:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """Whose data, as proven: an email, or verified comment ids; digests for votes/flags."""
+    """Whose data, as proven: an email, verified comment ids, a signed-in reader's account
+    id; digests for votes and flags (a browser's voter id, an account's)."""
 
     email: str | None = None
     comment_ids: tuple[int, ...] = ()
-    voter: str | None = None
-    flagger: str | None = None
+    voters: tuple[str, ...] = ()
+    flaggers: tuple[str, ...] = ()
+    reader_id: str | None = None
+
+    @property
+    def identified_by(self) -> str:
+        if self.email is not None:
+            return "email"
+        return "edit_tokens" if self.reader_id is None else "reader_account"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +151,7 @@ class Requester:
 
 
 READER_TOKENS = Requester("reader (edit tokens)")
+READER_ACCOUNT = Requester("reader (signed in)")
 READER_LINK = Requester("reader (emailed link)")
 COMMAND_LINE = Requester("command line")
 
@@ -146,6 +163,13 @@ _TOKEN_NOTE = (
     "Only comments whose edit keys this browser still holds are included; ask for a link by "
     "email to cover every comment given with your address."
 )
+_ACCOUNT_NOTE = (
+    "Every comment, vote and report of your account on this site is included, from any "
+    "device; of what you wrote without signing in, only the comments whose edit keys this "
+    "browser still holds and the votes and reports it made. Ask for a link by email to "
+    "cover every comment given with your address."
+)
+_NOTES = {"email": _EMAIL_NOTE, "edit_tokens": _TOKEN_NOTE, "reader_account": _ACCOUNT_NOTE}
 
 
 def pseudonym(secret_key: str, site_slug: str, email: str) -> str:
@@ -175,11 +199,17 @@ def _unique(values: Sequence[str | None]) -> list[str]:
 
 
 def _held_comments(db: Gateway, site: Site, person: Person) -> list[HeldComment]:
+    """The person's comments by every proof they gave, each once, oldest first."""
+    found: dict[int, HeldComment] = {}
     if person.email is not None:
-        return db.comments_by_email(site.id, person.email)
+        found.update((c.id, c) for c in db.comments_by_email(site.id, person.email))
     if person.comment_ids:
-        return db.comments_by_ids(site.id, person.comment_ids)
-    return []
+        found.update((c.id, c) for c in db.comments_by_ids(site.id, person.comment_ids))
+    if person.reader_id is not None:
+        key = AUTHOR_KEY_PREFIX + person.reader_id
+        by_account = db.comments_by_reader_account(site.id, person.reader_id, key)
+        found.update((c.id, c) for c in by_account)
+    return [found[i] for i in sorted(found)]
 
 
 def collect(db: Gateway, site: Site, person: Person, now: datetime) -> PersonalData:
@@ -205,35 +235,30 @@ def collect(db: Gateway, site: Site, person: Person, now: datetime) -> PersonalD
         )
         for c in held
     ]
-    votes = (
-        [
-            PersonalVote(v.comment_id, v.thread_key, v.value, v.updated_at)
-            for v in db.votes_by_voter(site.id, person.voter)
-        ]
-        if person.voter
-        else []
-    )
-    flags = (
-        [
-            PersonalFlag(f.comment_id, f.thread_key, f.reason, f.note, f.created_at)
-            for f in db.flags_by_reader(site.id, person.flagger)
-        ]
-        if person.flagger
-        else []
-    )
+    votes = [
+        PersonalVote(v.comment_id, v.thread_key, v.value, v.updated_at)
+        for voter in person.voters
+        for v in db.votes_by_voter(site.id, voter)
+    ]
+    flags = [
+        PersonalFlag(f.comment_id, f.thread_key, f.reason, f.note, f.created_at)
+        for flagger in person.flaggers
+        for f in db.flags_by_reader(site.id, flagger)
+    ]
     return PersonalData(
         format=FORMAT,
         site=site.slug,
         generated_at=now,
-        identified_by="email" if person.email is not None else "edit_tokens",
+        identified_by=person.identified_by,
         email=person.email,
+        reader_account=person.reader_id,
         names=_unique([c.author_name for c in held]),
         emails=_unique([c.author_email for c in held]),
         websites=_unique([c.author_website for c in held]),
         comments=comments,
         votes=votes,
         flags=flags,
-        notes=[_EMAIL_NOTE if person.email is not None else _TOKEN_NOTE],
+        notes=[_NOTES[person.identified_by]],
     )
 
 
@@ -295,29 +320,33 @@ def erase_in(
             )
 
     withdrawn = 0
-    if person.voter:
-        for v in sorted(db.votes_by_voter(site.id, person.voter), key=lambda v: v.comment_id):
-            db.lock_comment(v.comment_id)
-            if db.withdraw_vote(v.comment_id, person.voter):
-                withdrawn += 1
-                version = db.bump_version(v.thread_id, comment_id=v.comment_id)
-                events.append(VoteCast(site.slug, v.thread_key, v.thread_id, version, v.comment_id))
-    flags = db.anonymize_flags(site.id, person.flagger) if person.flagger else 0
+    cast = [(v, voter) for voter in person.voters for v in db.votes_by_voter(site.id, voter)]
+    for v, voter in sorted(cast, key=lambda cast_by: cast_by[0].comment_id):
+        db.lock_comment(v.comment_id)
+        if db.withdraw_vote(v.comment_id, voter):
+            withdrawn += 1
+            version = db.bump_version(v.thread_id, comment_id=v.comment_id)
+            events.append(VoteCast(site.slug, v.thread_key, v.thread_id, version, v.comment_id))
+    flags = sum(db.anonymize_flags(site.id, flagger) for flagger in person.flaggers)
 
     emails = _unique([person.email, *(c.author_email for c in held)])
     # Ban and author keys: case-folded email, else name (service/pipeline.py:author_key) —
     # a name only for their comments given without an email, never someone else's — and the
-    # account of a signed-in reader's comments.
+    # account of a signed-in reader's comments, or the one they proved by signing in.
+    accounts = _unique(
+        [
+            AUTHOR_KEY_PREFIX + person.reader_id if person.reader_id else None,
+            *(AUTHOR_KEY_PREFIX + c.reader_id for c in held if c.reader_id),
+        ]
+    )
     keys = _unique(
         [
             *(e.casefold() for e in emails),
             *(c.author_name.casefold() for c in held if not c.author_email and not c.reader_id),
-            *(AUTHOR_KEY_PREFIX + c.reader_id for c in held if c.reader_id),
+            *accounts,
         ]
     )
-    who = pseudonym(
-        ctx.secret_key, site.slug, emails[0] if emails else str(sorted(person.comment_ids))
-    )
+    who = pseudonym(ctx.secret_key, site.slug, _pseudonym_source(person, emails, accounts))
     bans = sum(db.scrub_bans(site.id, key, who, now) for key in keys)
     for email in emails:
         db.forget_privacy_requests(site.id, email)
@@ -329,6 +358,8 @@ def erase_in(
         [s for s in strong if s],
         [c.id for c in held],
         about=_unique([*(c.author_name for c in held), *keys, *(c.user_agent for c in held)]),
+        # An account's key is as specific as an email, but a prefix of other accounts' keys.
+        whole=accounts,
     )
     report = ErasureReport(site.slug, removed, anonymized, withdrawn, flags, bans, scrubbed)
     db.insert_audit(
@@ -352,6 +383,14 @@ def erase_in(
     return _Erasure(report, events)
 
 
+def _pseudonym_source(person: Person, emails: Sequence[str], accounts: Sequence[str]) -> str:
+    """What names the person in the audit log, keyed: their email when known (the same
+    pseudonym as an erasure by that email), else their account, else their comments."""
+    if emails:
+        return emails[0]
+    return accounts[0] if accounts else str(sorted(person.comment_ids))
+
+
 def run_erasure(
     ctx: ServiceContext, site: Site, person: Person, requester: Requester
 ) -> ErasureReport:
@@ -369,20 +408,35 @@ def announce(ctx: ServiceContext, events: Sequence[ThreadChanged]) -> None:
 # -- by edit tokens (the widget) ----------------------------------------------------------
 
 
+def _voting_ids(
+    ctx: ServiceContext, site: Site, reader: str | None, account: Reader | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The digests votes and flags are stored under (service/votes.py, flags.py): the
+    browser's voter id's, and the signed-in account's (it votes as its author key)."""
+    ids = [i for i in (reader, account.author_key if account else None) if i]
+    return (
+        tuple(voter_digest(ctx.secret_key, site.slug, i) for i in ids),
+        tuple(voter_digest(ctx.secret_key, site.slug, "flag\x00" + i) for i in ids),
+    )
+
+
 def _person_from_tokens(
     ctx: ServiceContext,
     site_slug: str,
     tokens: Sequence[tuple[int, str]],
     reader: str | None,
     client: ClientInfo,
+    reader_token: str | None,
 ) -> tuple[Site, Person, list[int]]:
-    """The site, the person the tokens and reader id prove, and the ids whose token did not
-    match (already erased or deleted, or not theirs)."""
+    """The site, the person the tokens, reader id and sign-in prove, and the ids whose token
+    did not match (already erased or deleted, or not theirs). A sign-in that cannot be
+    verified is refused (401), never ignored: the reader would miss what they asked for."""
     site = get_site(ctx, site_slug)
     permissions.check_origin(site, client.origin, client.own_origin)
     if len(tokens) > MAX_TOKENS:
         raise InvalidInput(f"Send at most {MAX_TOKENS} edit tokens.", code="too_many_tokens")
     reader = clean_reader(reader)
+    account = reader_for(ctx, site, reader_token)
     ctx.limiter.allow(
         f"privacy-ip:{site.id}:{client.ip}",
         site.settings.comments_per_minute_per_ip,
@@ -396,10 +450,12 @@ def _person_from_tokens(
         for cid, token in wanted.items()
         if cid in found and token_matches(token, found[cid].edit_token_hash)
     )
+    voters, flaggers = _voting_ids(ctx, site, reader, account)
     person = Person(
         comment_ids=tuple(proven),
-        voter=voter_digest(ctx.secret_key, site.slug, reader) if reader else None,
-        flagger=voter_digest(ctx.secret_key, site.slug, "flag\x00" + reader) if reader else None,
+        voters=voters,
+        flaggers=flaggers,
+        reader_id=account.sub if account else None,
     )
     return site, person, sorted(set(wanted) - set(proven))
 
@@ -410,8 +466,13 @@ def export_by_tokens(
     tokens: Sequence[tuple[int, str]],
     reader: str | None,
     client: ClientInfo,
+    reader_token: str | None = None,
 ) -> tuple[PersonalData, list[int]]:
-    site, person, unmatched = _person_from_tokens(ctx, site_slug, tokens, reader, client)
+    """The download the widget proves: by edit tokens and voter id, and with the token of a
+    signed-in reader (`Threadline-Reader`) everything of that account on the site."""
+    site, person, unmatched = _person_from_tokens(
+        ctx, site_slug, tokens, reader, client, reader_token
+    )
     with ctx.store.reading() as db:
         return collect(db, site, person, ctx.clock()), unmatched
 
@@ -422,9 +483,14 @@ def erase_by_tokens(
     tokens: Sequence[tuple[int, str]],
     reader: str | None,
     client: ClientInfo,
+    reader_token: str | None = None,
 ) -> tuple[ErasureReport, list[int]]:
-    site, person, unmatched = _person_from_tokens(ctx, site_slug, tokens, reader, client)
-    return run_erasure(ctx, site, person, READER_TOKENS), unmatched
+    """Erase what export_by_tokens would download; by an account, its bans are lifted too."""
+    site, person, unmatched = _person_from_tokens(
+        ctx, site_slug, tokens, reader, client, reader_token
+    )
+    requester = READER_TOKENS if person.reader_id is None else READER_ACCOUNT
+    return run_erasure(ctx, site, person, requester), unmatched
 
 
 # -- by email, for administrators (dashboard and CLI) -------------------------------------

@@ -120,16 +120,19 @@ def _held(row: Any) -> HeldComment:
     )
 
 
-def _scrub(value: Any, needles: Sequence[str]) -> Any:
-    """`value` (decoded JSON or text) with every needle replaced by ERASED."""
+def _scrub(value: Any, needles: Sequence[str], whole: frozenset[str] = frozenset()) -> Any:
+    """`value` (decoded JSON or text) with every needle replaced by ERASED, and every string
+    that is exactly one of `whole` too."""
     if isinstance(value, str):
+        if value in whole:
+            return ERASED
         for needle in needles:
             value = value.replace(needle, ERASED)
         return value
     if isinstance(value, list):
-        return [_scrub(v, needles) for v in value]
+        return [_scrub(v, needles, whole) for v in value]
     if isinstance(value, dict):
-        return {_scrub(k, needles): _scrub(v, needles) for k, v in value.items()}
+        return {_scrub(k, needles, whole): _scrub(v, needles, whole) for k, v in value.items()}
     return value
 
 
@@ -148,6 +151,21 @@ class PrivacyQueries(Queries):
             "WHERE (c.author_key = :email OR LOWER(c.author_email) = :email) "
             "AND t.site_id = :site ORDER BY c.id",
             {"site": site_id, "email": email},
+        )
+        return [_held(r) for r in rows]
+
+    def comments_by_reader_account(
+        self, site_id: int, reader_id: str, author_key: str
+    ) -> list[HeldComment]:
+        """Every comment on the site of a signed-in reader's account (`reader_id`), any
+        thread: written under it, or keyed by it (`author_key`, auth/readers.py) — a comment
+        its author deleted keeps only its author key. Both lookups are indexed (the partial
+        comments_by_reader, comments_by_author); erased comments have neither."""
+        rows = self._all(
+            f"SELECT {_HELD_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id "
+            "WHERE (c.reader_id = :reader OR c.author_key = :key) "
+            "AND t.site_id = :site ORDER BY c.id",
+            {"site": site_id, "reader": reader_id, "key": author_key},
         )
         return [_held(r) for r in rows]
 
@@ -274,21 +292,25 @@ class PrivacyQueries(Queries):
         needles: Sequence[str],
         comment_ids: Sequence[int],
         about: Sequence[str] = (),
+        whole: Sequence[str] = (),
     ) -> int:
         """Audit entries of the site keep what was done but not to whom: in every entry
         mentioning one of `needles` (specific strings: emails, addresses, websites), and in
         every entry about one of the person's comments also `about` (their names, which may
         be common words elsewhere), each is replaced by ERASED in the states, reason and
-        target."""
+        target. A value that is exactly one of `whole` (an account's author key: a prefix of
+        other accounts' keys, `reader:1` of `reader:12`) is replaced in every entry."""
         strong = sorted({n for n in needles if n}, key=len, reverse=True)
         weak = sorted({n for n in (*strong, *about) if n}, key=len, reverse=True)
+        exact = frozenset(n for n in whole if n)
         ids = {str(i) for i in comment_ids}
+        candidates = [*strong, *sorted(exact)]  # LIKE finds a superset; _scrub decides
         likes = " OR ".join(
             f"before_state LIKE :n{i} OR after_state LIKE :n{i} OR reason LIKE :n{i} "
             f"OR target_id LIKE :n{i}"
-            for i in range(len(strong))
+            for i in range(len(candidates))
         )
-        params: dict[str, Any] = {f"n{i}": f"%{n}%" for i, n in enumerate(strong)}
+        params: dict[str, Any] = {f"n{i}": f"%{n}%" for i, n in enumerate(candidates)}
         rows = self._all(
             "SELECT id, target_type, target_id, before_state, after_state, reason FROM audit_log "
             f"WHERE site_id = :site AND (target_type IN ('comment', 'author')"
@@ -301,9 +323,10 @@ class PrivacyQueries(Queries):
             words = weak if about_them else strong
             text = (r["before_state"], r["after_state"], r["reason"], r["target_id"])
             # JSON states are compared decoded: names outside ASCII are stored escaped.
-            before = json.dumps(_scrub(json.loads(r["before_state"]), words), sort_keys=True)
-            after = json.dumps(_scrub(json.loads(r["after_state"]), words), sort_keys=True)
-            reason, target = _scrub(r["reason"], words), _scrub(r["target_id"], words)
+            before = json.dumps(_scrub(json.loads(r["before_state"]), words, exact), sort_keys=True)
+            after = json.dumps(_scrub(json.loads(r["after_state"]), words, exact), sort_keys=True)
+            reason = _scrub(r["reason"], words, exact)
+            target = _scrub(r["target_id"], words, exact)
             if (before, after, reason, target) == text:
                 continue
             self._exec(

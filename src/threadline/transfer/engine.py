@@ -119,12 +119,6 @@ def _clean_email(email: str | None) -> str | None:
     return _lenient(clean_email, email)
 
 
-def author_key(author: Author, reader_id: str | None = None) -> str:
-    """Who an author is, for history and bans — as for live comments (auth/readers.py): a
-    signed-in reader's account, else their email, else their name, case-folded."""
-    return readers.author_key(author.name, author.email, reader_id)
-
-
 def _reader_id(value: str | None) -> str | None:
     """A signed-in reader's account id as exported; one we would not accept live is dropped."""
     return value if value is not None and readers.is_reader_id(value) else None
@@ -257,7 +251,7 @@ def _row(c: TransferComment, markup: Markup, renderers: Renderers, defer: bool) 
         key = (
             None
             if ready.status is CommentStatus.DELETED
-            else author_key(ready.author, ready.reader_id)
+            else readers.key_of(ready.author, ready.reader_id)
         )
         return comment_row(ready, key)
     given = c.author

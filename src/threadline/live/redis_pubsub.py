@@ -1,0 +1,152 @@
+"""The Redis broker: publish/subscribe on one channel, so every server process and instance
+sharing the Redis server hears every change, including its own — instances on PostgreSQL,
+and `serve --workers N` on one SQLite file, which otherwise only polls (`live_recheck_s`).
+
+Like the PostgreSQL broker: a listening connection (an asyncio task, reconnecting with
+backoff) and a publishing one (live/outbox.py). Every subscribe confirmation from Redis, the
+first and any after a reconnect (ours or the client library's own), tells subscribers they
+may have missed notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import redis
+import redis.asyncio
+
+from threadline.live.broker import (
+    Listeners,
+    Notice,
+    OnMissed,
+    OnNotice,
+    encode,
+    ignore_missed,
+)
+from threadline.live.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+_CONNECT_TIMEOUT_S = 5
+_HEALTH_CHECK_S = 30  # a PING on a connection idle this long finds a dead one
+
+
+class RedisBroker:
+    def __init__(
+        self,
+        url: str,
+        channel: str = "threadline",
+        client_name: str = "threadline-live",
+        max_backlog: int = 10_000,
+        start_timeout: float = 10.0,
+        max_reconnect_delay: float = 10.0,
+    ) -> None:
+        self._url = url
+        self._channel = channel
+        self._client_name = client_name
+        self._start_timeout = start_timeout
+        self._max_delay = max_reconnect_delay
+        self._outbox = Outbox(
+            "Redis", self._send, self._close_publisher, max_backlog, max_reconnect_delay
+        )
+        self._publisher: redis.Redis | None = None
+        self._listeners = Listeners()
+        self._listen_task: asyncio.Task[None] | None = None
+        self._listening: asyncio.Event | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._outbox.start("threadline-redis-publish")
+        self._listening = asyncio.Event()
+        self._listen_task = asyncio.get_running_loop().create_task(self._listen_forever())
+        try:
+            await asyncio.wait_for(self._listening.wait(), self._start_timeout)
+        except TimeoutError:
+            log.warning("live updates: not listening to Redis yet; still trying")
+
+    async def stop(self) -> None:
+        task, self._listen_task = self._listen_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await asyncio.to_thread(self._outbox.stop)
+
+    @property
+    def listening(self) -> bool:
+        return self._listening is not None and self._listening.is_set()
+
+    # -- publishing (any thread) ---------------------------------------------------------
+
+    def publish(self, notice: Notice) -> None:
+        self._outbox.put(notice)
+
+    def _send(self, batch: Sequence[Notice]) -> None:
+        if self._publisher is None:
+            self._publisher = redis.Redis.from_url(
+                self._url,
+                client_name=self._client_name + "-publish",
+                socket_timeout=5,
+                socket_connect_timeout=_CONNECT_TIMEOUT_S,
+                health_check_interval=_HEALTH_CHECK_S,
+            )
+        pipe = self._publisher.pipeline(transaction=False)
+        for notice in batch:
+            pipe.publish(self._channel, encode(notice))
+        pipe.execute()
+
+    def _close_publisher(self) -> None:
+        client, self._publisher = self._publisher, None
+        if client is not None:
+            client.close()
+
+    # -- listening (event loop) ----------------------------------------------------------
+
+    def subscribe(
+        self, on_notice: OnNotice, on_missed: OnMissed = ignore_missed
+    ) -> Callable[[], None]:
+        return self._listeners.add(on_notice, on_missed)
+
+    async def _listen_forever(self) -> None:
+        assert self._listening is not None
+        delay = 0.1
+        while True:
+            client = redis.asyncio.Redis.from_url(
+                self._url,
+                client_name=self._client_name + "-listen",
+                socket_connect_timeout=_CONNECT_TIMEOUT_S,
+                health_check_interval=_HEALTH_CHECK_S,
+            )
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(self._channel)
+                async for message in pubsub.listen():
+                    delay = 0.1
+                    self._handle(message)
+            except (redis.RedisError, OSError) as exc:
+                log.warning("live updates: Redis listening connection lost: %s", exc)
+            finally:
+                self._listening.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_delay)
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "subscribe":
+            # Subscribed, at first or again after a reconnect: catch up.
+            self._listening_now()
+            self._listeners.missed()
+        elif message.get("type") == "message":
+            self._listeners.payload(message["data"])
+
+    def _listening_now(self) -> None:
+        if self._listening is not None:
+            self._listening.set()
