@@ -12,20 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from threadline.live.broker import (
-    Listeners,
     Notice,
-    OnMissed,
-    OnNotice,
     encode,
-    ignore_missed,
 )
+from threadline.live.networked import NetworkedBroker
 from threadline.live.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -40,7 +37,10 @@ def _conninfo(url: str) -> str:
     return url
 
 
-class PostgresBroker:
+class PostgresBroker(NetworkedBroker):
+    backend = "PostgreSQL"
+    sender_thread = "threadline-notify"
+
     def __init__(
         self,
         url: str,
@@ -53,15 +53,12 @@ class PostgresBroker:
         self._url = _conninfo(url)
         self._channel = channel
         self._app_name = application_name
-        self._start_timeout = start_timeout
         self._max_delay = max_reconnect_delay
-        self._outbox = Outbox(
-            "PostgreSQL", self._send, self._close_notify, max_backlog, max_reconnect_delay
+        super().__init__(
+            Outbox(self.backend, self._send, self._close_notify, max_backlog, max_reconnect_delay),
+            start_timeout,
         )
         self._notify_conn: psycopg.Connection[Any] | None = None
-        self._listeners = Listeners()
-        self._listen_task: asyncio.Task[None] | None = None
-        self._listening: asyncio.Event | None = None
 
     def _connect_kwargs(self, role: str) -> dict[str, Any]:
         return {
@@ -71,33 +68,7 @@ class PostgresBroker:
             **_KEEPALIVE,
         }
 
-    # -- lifecycle -----------------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._outbox.start("threadline-notify")
-        self._listening = asyncio.Event()
-        self._listen_task = asyncio.get_running_loop().create_task(self._listen_forever())
-        try:
-            await asyncio.wait_for(self._listening.wait(), self._start_timeout)
-        except TimeoutError:
-            log.warning("live updates: not listening to PostgreSQL yet; still trying")
-
-    async def stop(self) -> None:
-        task, self._listen_task = self._listen_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await asyncio.to_thread(self._outbox.stop)
-
-    @property
-    def listening(self) -> bool:
-        return self._listening is not None and self._listening.is_set()
-
-    # -- publishing (any thread) ---------------------------------------------------------
-
-    def publish(self, notice: Notice) -> None:
-        self._outbox.put(notice)
+    # -- publishing (the outbox's thread) ------------------------------------------------
 
     def _send(self, batch: Sequence[Notice]) -> None:
         if self._notify_conn is None or self._notify_conn.closed:
@@ -113,11 +84,6 @@ class PostgresBroker:
             conn.close()
 
     # -- listening (event loop) ----------------------------------------------------------
-
-    def subscribe(
-        self, on_notice: OnNotice, on_missed: OnMissed = ignore_missed
-    ) -> Callable[[], None]:
-        return self._listeners.add(on_notice, on_missed)
 
     async def _listen_forever(self) -> None:
         assert self._listening is not None

@@ -13,20 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import redis
 import redis.asyncio
 
 from threadline.live.broker import (
-    Listeners,
     Notice,
-    OnMissed,
-    OnNotice,
     encode,
-    ignore_missed,
 )
+from threadline.live.networked import NetworkedBroker
 from threadline.live.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -35,7 +32,10 @@ _CONNECT_TIMEOUT_S = 5
 _HEALTH_CHECK_S = 30  # a PING on a connection idle this long finds a dead one
 
 
-class RedisBroker:
+class RedisBroker(NetworkedBroker):
+    backend = "Redis"
+    sender_thread = "threadline-redis-publish"
+
     def __init__(
         self,
         url: str,
@@ -48,43 +48,16 @@ class RedisBroker:
         self._url = url
         self._channel = channel
         self._client_name = client_name
-        self._start_timeout = start_timeout
         self._max_delay = max_reconnect_delay
-        self._outbox = Outbox(
-            "Redis", self._send, self._close_publisher, max_backlog, max_reconnect_delay
+        super().__init__(
+            Outbox(
+                self.backend, self._send, self._close_publisher, max_backlog, max_reconnect_delay
+            ),
+            start_timeout,
         )
         self._publisher: redis.Redis | None = None
-        self._listeners = Listeners()
-        self._listen_task: asyncio.Task[None] | None = None
-        self._listening: asyncio.Event | None = None
 
-    # -- lifecycle -----------------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._outbox.start("threadline-redis-publish")
-        self._listening = asyncio.Event()
-        self._listen_task = asyncio.get_running_loop().create_task(self._listen_forever())
-        try:
-            await asyncio.wait_for(self._listening.wait(), self._start_timeout)
-        except TimeoutError:
-            log.warning("live updates: not listening to Redis yet; still trying")
-
-    async def stop(self) -> None:
-        task, self._listen_task = self._listen_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await asyncio.to_thread(self._outbox.stop)
-
-    @property
-    def listening(self) -> bool:
-        return self._listening is not None and self._listening.is_set()
-
-    # -- publishing (any thread) ---------------------------------------------------------
-
-    def publish(self, notice: Notice) -> None:
-        self._outbox.put(notice)
+    # -- publishing (the outbox's thread) ------------------------------------------------
 
     def _send(self, batch: Sequence[Notice]) -> None:
         if self._publisher is None:
@@ -106,11 +79,6 @@ class RedisBroker:
             client.close()
 
     # -- listening (event loop) ----------------------------------------------------------
-
-    def subscribe(
-        self, on_notice: OnNotice, on_missed: OnMissed = ignore_missed
-    ) -> Callable[[], None]:
-        return self._listeners.add(on_notice, on_missed)
 
     async def _listen_forever(self) -> None:
         assert self._listening is not None
