@@ -5,6 +5,7 @@ documented schemas."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -303,3 +304,20 @@ def test_validation_catches_undocumented_fields() -> None:
         validate_schema("CommentOnlyOut", {"comment": comment | {"email": "a@example.com"}})
     with pytest.raises(jsonschema.ValidationError):
         validate_schema("CommentOnlyOut", {"comment": comment | {"status": "spam"}})
+
+
+def _api_md_table() -> set[tuple[str, str]]:
+    """The (method, path) rows of docs/api.md's route table."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    row = re.compile(r"^\| (GET|POST|PATCH|DELETE|PUT) \| \[?`([^`]+)`", re.MULTILINE)
+    return {(method, path) for method, path in row.findall(text)}
+
+
+def test_the_route_table_in_docs_api_md_lists_every_operation_but_the_moderation_desks() -> None:
+    """docs/api.md summarises the API in one table; the desk's /mod/ routes get one "…" row
+    there and their own pages in moderation.md."""
+    wanted = {(m, p) for m, p in _documented_operations() if not p.startswith("/api/v1/mod/")}
+    wanted |= {("GET", "/api/v1/mod/sites/{site}/export")}
+    table = _api_md_table()
+    assert wanted - table == set(), "operations missing from docs/api.md's route table"
+    assert table - _documented_operations() == set(), "rows for operations that do not exist"

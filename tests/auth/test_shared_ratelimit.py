@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from tests.auth.test_ratelimit import FakeClock
-from threadline.auth.ratelimit import Limiter, RateLimiter
+from threadline.auth.ratelimit import Check, Limiter, RateLimiter
 from threadline.auth.shared_ratelimit import SharedRateLimiter, limiter_client
 from threadline.domain.errors import RateLimited
 
@@ -143,3 +143,54 @@ def test_after_an_outage_the_shared_buckets_are_used_again(
     assert outcome(other, "ip", 1) == 0  # the shared bucket was untouched
     assert outcome(limiter, "ip-2", 1) == 0
     assert outcome(other, "ip-2", 1) == 60  # spent through Redis again, seen by the other
+
+
+def test_after_a_failure_redis_is_not_asked_until_the_pause_is_over(
+    redis_url: str, prefix: str, clock: FakeClock
+) -> None:
+    """Requests during an outage do not each wait for Redis's timeout: after one failure the
+    per-process buckets answer for `pause_after_failure_s`, even if Redis is back sooner."""
+    client = limiter_client(redis_url, timeout_s=0.2)
+    local = RateLimiter(clock)
+    limiter = SharedRateLimiter(
+        client, fallback=local, clock=clock, prefix=prefix, pause_after_failure_s=60.0
+    )
+    other = shared(client, prefix, clock)
+    with redis.Redis.from_url(redis_url) as admin:
+        admin.execute_command("CLIENT", "PAUSE", 600, "WRITE")
+        try:
+            assert outcome(limiter, "ip", 1) == 0  # timed out: spent locally
+        finally:
+            admin.execute_command("CLIENT", "UNPAUSE")
+    assert outcome(limiter, "ip-2", 1) == 0  # Redis answers again, but is not asked yet
+    assert outcome(local, "ip-2", 1) == 60  # the local bucket was spent
+    assert outcome(other, "ip-2", 1) == 0  # and the shared one untouched
+    assert len(list(client.scan_iter(match=prefix + "*"))) == 1  # the other's "ip-2" only
+
+
+def test_allow_all_spends_each_bucket_in_order_and_stops_at_the_first_empty_one(
+    client: redis.Redis, prefix: str, clock: FakeClock
+) -> None:
+    """One round trip for a request's buckets (per address, per author), with the same
+    answers as spending them one by one on the per-process limiter."""
+    limiter = shared(client, prefix, clock)
+    local = RateLimiter(clock)
+    checks = [Check("ip", 3, "comments from your network"), Check("author", 2, "comments from you")]
+
+    def answers(lim: Limiter) -> list[str]:
+        said = []
+        for _ in range(5):
+            try:
+                lim.allow_all(checks)
+                said.append("ok")
+            except RateLimited as refused:
+                said.append(f"{refused.message} {refused.retry_after}")
+        return said
+
+    expected = answers(local)
+    assert answers(limiter) == expected
+    network = "Too many comments from your network in a short time; please wait 20 seconds"
+    you = "Too many comments from you in a short time; please wait 30 seconds"
+    assert [said.split(" and try")[0] for said in expected] == ["ok", "ok", you, network, network]
+    clock.now += 30  # the author's bucket gains 1 token, the address's 1.5
+    assert answers(limiter)[:2] == answers(local)[:2] == ["ok", expected[3].replace("20", "10")]

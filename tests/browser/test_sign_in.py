@@ -243,13 +243,23 @@ def test_a_signed_in_reader_edits_and_deletes_from_another_device(
     editor = art.locator("form.tl-form-edit textarea.tl-input-body")
     expect(editor).to_have_value("Written on my **laptop**.")  # the Markdown, not the HTML
     editor.fill("Edited on my **phone**.")
-    with _write(phone, "PATCH", first["id"]) as patched:
+    # The laptop, still open, hears of the edit and asks for the comment's new Markdown.
+    with (
+        _own_comments_read(laptop.context),
+        _write(phone, "PATCH", first["id"]) as patched,
+    ):
         art.locator("form.tl-form-edit button.tl-submit").click()
     assert patched.value.status == 200, patched.value.text()
     headers = patched.value.request.all_headers()
     assert "authorization" not in headers and headers["threadline-reader"]
     expect(comment(phone, first["id"]).locator(BODY + " strong")).to_have_text("phone")
     assert "<strong>phone</strong>" in api.comments(key)[first["id"]]["html"]
+    on_laptop = comment(laptop, first["id"])
+    expect(on_laptop.locator(BODY + " strong")).to_have_text("phone")
+    on_laptop.locator("button.tl-edit").click()
+    laptop_editor = on_laptop.locator("form.tl-form-edit textarea.tl-input-body")
+    expect(laptop_editor).to_have_value("Edited on my **phone**.")  # not what it had kept
+    on_laptop.locator("form.tl-form-edit button.tl-cancel").click()
     # Editing again starts from the new text.
     comment(phone, first["id"]).locator("button.tl-edit").click()
     edit = comment(phone, first["id"]).locator("form.tl-form-edit")

@@ -11,6 +11,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import psycopg
 import pytest
@@ -19,6 +20,7 @@ import redis
 from tests.live.conftest import eventually, run
 from threadline.domain.events import CommentDeleted, CommentPosted, ThreadChanged, VoteCast
 from threadline.live.broker import Broker, Notice, decode, encode, notice_for
+from threadline.live.networked import NetworkedBroker
 from threadline.live.postgres import MAX_PAYLOAD_BYTES, PostgresBroker
 from threadline.live.redis_pubsub import RedisBroker
 
@@ -194,6 +196,9 @@ def test_postgres_payloads_round_trip_and_fit_the_notify_limit() -> None:
     assert decode("not json") is None
 
 
+# -- the brokers that cross processes: losing and regaining the server --------------------
+
+
 def _terminate(url: str, application_name: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
@@ -204,59 +209,6 @@ def _terminate(url: str, application_name: str) -> int:
     return len(rows)
 
 
-def test_postgres_listener_reconnects_and_reports_what_may_have_been_missed(
-    postgres_url: str, channel: str
-) -> None:
-    async def body() -> None:
-        listener = PostgresBroker(postgres_url, channel=channel, application_name=channel)
-        publisher = PostgresBroker(postgres_url, channel=channel, application_name=channel + "p")
-        await listener.start()
-        await publisher.start()
-        try:
-            inbox = Inbox()
-            listener.subscribe(inbox.notice, inbox.on_missed)
-            publisher.publish(_notice(1))
-            await eventually(lambda: len(inbox.notices) == 1, what="the first notice")
-            assert inbox.missed == 0
-
-            killed = await asyncio.to_thread(_terminate, postgres_url, channel + "-listen")
-            assert killed == 1
-            await eventually(lambda: inbox.missed == 1, what="the reconnect")
-            assert listener.listening
-            publisher.publish(_notice(2))
-            await eventually(lambda: len(inbox.notices) == 2, what="a notice after reconnect")
-
-            # The publishing connection, killed too, is replaced on the next publish.
-            killed = await asyncio.to_thread(_terminate, postgres_url, channel + "p-notify")
-            assert killed == 1
-            publisher.publish(_notice(3))
-            await eventually(lambda: len(inbox.notices) == 3, what="a notice after a new conn")
-            assert [n.version for n in inbox.notices] == [1, 2, 3]
-        finally:
-            await publisher.stop()
-            await listener.stop()
-
-    run(body())
-
-
-def test_postgres_broker_starts_even_when_the_database_is_unreachable() -> None:
-    async def body() -> None:
-        broker = PostgresBroker(
-            "postgresql://nobody@127.0.0.1:9/none", start_timeout=0.5, max_reconnect_delay=0.2
-        )
-        await broker.start()
-        try:
-            assert not broker.listening
-            broker.publish(_notice(1))  # dropped after a failed attempt, never raised
-        finally:
-            await broker.stop()
-
-    run(body(), timeout=30)
-
-
-# -- Redis specifics ------------------------------------------------------------------------
-
-
 def _kill_client(url: str, name: str) -> int:
     with redis.Redis.from_url(url) as admin:
         ids = [c["id"] for c in admin.client_list() if c.get("name") == name]
@@ -265,12 +217,47 @@ def _kill_client(url: str, name: str) -> int:
     return len(ids)
 
 
-def test_redis_listener_reconnects_and_reports_what_may_have_been_missed(
-    redis_url: str, channel: str
+@dataclass(frozen=True)
+class Server:
+    """A networked backend: how to make a broker whose connections carry `name` (plus
+    "-listen" / the publishing suffix), and how to cut a named connection server-side."""
+
+    url_fixture: str
+    unreachable_url: str
+    make: Callable[..., NetworkedBroker]
+    cut: Callable[[str, str], int]
+    publishing: str
+
+
+SERVERS = {
+    "postgres": Server(
+        "postgres_url",
+        "postgresql://nobody@127.0.0.1:9/none",
+        lambda url, channel, name, **kw: PostgresBroker(
+            url, channel=channel, application_name=name, **kw
+        ),
+        _terminate,
+        "-notify",
+    ),
+    "redis": Server(
+        "redis_url",
+        "redis://127.0.0.1:9/0",
+        lambda url, channel, name, **kw: RedisBroker(url, channel=channel, client_name=name, **kw),
+        _kill_client,
+        "-publish",
+    ),
+}
+
+
+@pytest.mark.parametrize("server", SERVERS.values(), ids=SERVERS.keys())
+def test_listener_reconnects_and_reports_what_may_have_been_missed(
+    server: Server, channel: str, request: pytest.FixtureRequest
 ) -> None:
+    url = request.getfixturevalue(server.url_fixture)
+
     async def body() -> None:
-        listener = RedisBroker(redis_url, channel=channel, client_name=channel)
-        publisher = RedisBroker(redis_url, channel=channel, client_name=channel + "p")
+        listener = server.make(url, channel, channel)
+        publisher = server.make(url, channel, channel + "p")
         await listener.start()
         await publisher.start()
         try:
@@ -280,7 +267,7 @@ def test_redis_listener_reconnects_and_reports_what_may_have_been_missed(
             await eventually(lambda: len(inbox.notices) == 1, what="the first notice")
             assert inbox.missed == 0
 
-            killed = await asyncio.to_thread(_kill_client, redis_url, channel + "-listen")
+            killed = await asyncio.to_thread(server.cut, url, channel + "-listen")
             assert killed == 1
             await eventually(lambda: inbox.missed >= 1, what="the reconnect")
             await eventually(lambda: listener.listening, what="listening again")
@@ -288,7 +275,7 @@ def test_redis_listener_reconnects_and_reports_what_may_have_been_missed(
             await eventually(lambda: len(inbox.notices) == 2, what="a notice after reconnect")
 
             # The publishing connection, killed too, is replaced on the next publish.
-            killed = await asyncio.to_thread(_kill_client, redis_url, channel + "p-publish")
+            killed = await asyncio.to_thread(server.cut, url, channel + "p" + server.publishing)
             assert killed == 1
             publisher.publish(_notice(3))
             await eventually(lambda: len(inbox.notices) == 3, what="a notice after a new conn")
@@ -300,9 +287,19 @@ def test_redis_listener_reconnects_and_reports_what_may_have_been_missed(
     run(body())
 
 
-def test_redis_broker_starts_even_when_redis_is_unreachable() -> None:
+@pytest.mark.parametrize("server", SERVERS.values(), ids=SERVERS.keys())
+def test_a_broker_starts_even_when_its_server_is_unreachable(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    broker = server.make(
+        server.unreachable_url,
+        "threadline",
+        "unreachable",
+        start_timeout=0.5,
+        max_reconnect_delay=0.2,
+    )
+
     async def body() -> None:
-        broker = RedisBroker("redis://127.0.0.1:9/0", start_timeout=0.5, max_reconnect_delay=0.2)
         await broker.start()
         try:
             assert not broker.listening
@@ -311,6 +308,7 @@ def test_redis_broker_starts_even_when_redis_is_unreachable() -> None:
             await broker.stop()
 
     run(body(), timeout=30)
+    assert f"not listening to {broker.backend}" in caplog.text
 
 
 def test_a_malformed_message_on_the_channel_is_ignored(

@@ -244,6 +244,9 @@ export class Widget implements Handlers {
       if (generation !== this.generation) return;
       this.acct = acct;
       for (const c of found) {
+        // An edit made on another device: the Markdown kept here for the editor is stale.
+        const k = this.key(c.id);
+        if (all[k] && c.source != null && all[k].b !== c.source) setOwned(k, { ...all[k], b: c.source });
         // Kept as if posted here when its window opened, so Edit goes when the server said.
         const until = c.editable_until ? +parseDate(c.editable_until) : 0;
         if (until > Date.now()) acct.set(c.id, { t: "", at: until - this.cfg.editMinutes * 6e4, b: c.source || "" });
@@ -379,6 +382,8 @@ export class Widget implements Handlers {
       (c.html !== n.c.html || c.edited_at !== n.c.edited_at || c.status !== n.c.status || c.featured !== n.c.featured) &&
       !n.edit.firstChild
     ) {
+      // Edited elsewhere (another device or tab): ask for its Markdown before Edit is offered.
+      if (c.edited_at !== n.c.edited_at && this.own(c.id)) void this.restoreOwn(this.generation);
       this.replace(n, c);
     } else if (!n.c.deleted) {
       n.c = { ...n.c, score: c.score, upvotes: c.upvotes, downvotes: c.downvotes, version: c.version };

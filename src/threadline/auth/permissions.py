@@ -57,13 +57,17 @@ def check_owner_within_window(
         if reader is not None:
             raise _not_yours()
         raise Forbidden("The edit token does not match this comment.", code="invalid_edit_token")
-    window = timedelta(seconds=site.settings.edit_window_seconds)
-    if now - comment.created_at > window:
+    if now > edit_deadline(comment, site):
         minutes = site.settings.edit_window_seconds // 60
         raise Forbidden(
             f"Comments can only be changed within {minutes} minutes of posting.",
             code="edit_window_closed",
         )
+
+
+def edit_deadline(comment: Comment, site: Site) -> datetime:
+    """The last instant the author may still change the comment (the site's edit window)."""
+    return comment.created_at + timedelta(seconds=site.settings.edit_window_seconds)
 
 
 def _not_yours() -> Forbidden:

@@ -1,12 +1,13 @@
 """Token buckets kept in Redis, so a limit holds across every server process and instance
 (with per-process buckets, N processes would let N times as much through).
 
-Each `allow` is one round trip running a small Lua script that refills and spends a bucket
-atomically — the same arithmetic as the per-process RateLimiter. Bucket keys are digests, so
-readers' addresses and emails are not written to Redis; a bucket expires once it would be
-full again. If Redis fails, the per-process limiter takes over (logged) for a few seconds
-before Redis is tried again: a Redis outage must neither stop readers from commenting, nor
-lift every limit, nor make each request wait for a timeout.
+Each `allow` or `allow_all` (a request's several buckets: per address, per author) is one
+round trip running a small Lua script that refills and spends the buckets atomically — the
+same arithmetic as the per-process RateLimiter. Bucket keys are digests, so readers'
+addresses and emails are not written to Redis; a bucket expires once it would be full again.
+If Redis fails, the per-process limiter takes over (logged) for a few seconds before Redis is
+tried again: a Redis outage must neither stop readers from commenting, nor lift every limit,
+nor make each request wait for a timeout.
 """
 
 from __future__ import annotations
@@ -15,33 +16,36 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from threadline.auth.ratelimit import Limiter, limited
+from threadline.auth.ratelimit import Check, Limiter, limited
 
 log = logging.getLogger(__name__)
 
-# KEYS[1]: the bucket; ARGV: capacity, rate (tokens/s), now (s), lifetime (s).
-# Returns nil when a token was spent, else the tokens left (as a string: Redis would cut a
-# Lua number to an integer).
+# KEYS: the buckets, spent from in order; ARGV: now (s), then capacity, rate (tokens/s) and
+# lifetime (s) for each bucket. Returns nil when every bucket gave a token, else the position
+# of the first that had none and the tokens it holds (as a string: Redis would cut a Lua
+# number to an integer); the buckets after it are not touched.
 _SPEND = """
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(bucket[1]) or capacity
-local at = tonumber(bucket[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
-local spent = tokens >= 1 - 1e-9
-if spent then tokens = tokens - 1 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-if spent then return nil end
-return tostring(tokens)
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[i * 3 - 1])
+  local rate = tonumber(ARGV[i * 3])
+  local bucket = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(bucket[1]) or capacity
+  local at = tonumber(bucket[2]) or now
+  tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+  local spent = tokens >= 1 - 1e-9
+  if spent then tokens = tokens - 1 end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+  redis.call('EXPIRE', key, ARGV[i * 3 + 1])
+  if not spent then return {i, tostring(tokens)} end
+end
+return nil
 """
 _WARN_EVERY_S = 60.0
 
@@ -79,27 +83,42 @@ class SharedRateLimiter:
         self._down_until = -math.inf  # time.monotonic() before which Redis is not asked
 
     def allow(self, key: str, per_minute: int, what: str, window_s: float = 60.0) -> None:
-        if not self.enabled or per_minute <= 0:
+        self.allow_all([Check(key, per_minute, what, window_s)])
+
+    def allow_all(self, checks: Sequence[Check]) -> None:
+        checks = [c for c in checks if c.per_minute > 0]
+        if not self.enabled or not checks:
             return
-        rate = per_minute / window_s
-        bucket = self._prefix + hashlib.sha256(key.encode()).hexdigest()[:32]
+        if time.monotonic() < self._down_until:
+            self._fallback.allow_all(checks)
+            return
+        args: list[str | int] = [repr(self._clock())]
+        for check in checks:
+            args += [check.per_minute, repr(_rate(check)), _lifetime(check.window_s)]
         try:
-            left = self._spend(
-                keys=[bucket],
-                args=[per_minute, repr(rate), repr(self._clock()), _lifetime(window_s)],
-            )
+            refused = self._spend(keys=[self._bucket(c.key) for c in checks], args=args)
         except redis.RedisError as exc:
+            self._down_until = time.monotonic() + self._pause_s
             self._warn(exc)
-            self._fallback.allow(key, per_minute, what, window_s)
+            self._fallback.allow_all(checks)
             return
-        if left is not None:
-            raise limited(what, float(left), rate)
+        if refused is not None:
+            position, left = refused
+            check = checks[int(position) - 1]
+            raise limited(check.what, float(left), _rate(check))
+
+    def _bucket(self, key: str) -> str:
+        return self._prefix + hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()
         if now - self._warned_at >= _WARN_EVERY_S:
             self._warned_at = now
             log.warning("rate limits: Redis failed (%s); limiting per process meanwhile", exc)
+
+
+def _rate(check: Check) -> float:
+    return check.per_minute / check.window_s
 
 
 def _lifetime(window_s: float) -> int:

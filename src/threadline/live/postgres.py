@@ -9,9 +9,7 @@ queued up meanwhile in one pipelined round trip).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,8 +22,6 @@ from threadline.live.broker import (
 )
 from threadline.live.networked import NetworkedBroker
 from threadline.live.outbox import Outbox
-
-log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 7999  # PostgreSQL's limit is 8000 bytes
 _KEEPALIVE = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
@@ -40,6 +36,7 @@ def _conninfo(url: str) -> str:
 class PostgresBroker(NetworkedBroker):
     backend = "PostgreSQL"
     sender_thread = "threadline-notify"
+    connection_errors = (psycopg.Error, OSError)
 
     def __init__(
         self,
@@ -53,10 +50,10 @@ class PostgresBroker(NetworkedBroker):
         self._url = _conninfo(url)
         self._channel = channel
         self._app_name = application_name
-        self._max_delay = max_reconnect_delay
         super().__init__(
             Outbox(self.backend, self._send, self._close_notify, max_backlog, max_reconnect_delay),
             start_timeout,
+            max_reconnect_delay,
         )
         self._notify_conn: psycopg.Connection[Any] | None = None
 
@@ -85,31 +82,13 @@ class PostgresBroker(NetworkedBroker):
 
     # -- listening (event loop) ----------------------------------------------------------
 
-    async def _listen_forever(self) -> None:
-        assert self._listening is not None
-        delay = 0.1
-        while True:
-            try:
-                conn = await psycopg.AsyncConnection.connect(
-                    self._url, **self._connect_kwargs("listen")
-                )
-            except psycopg.Error as exc:
-                log.warning("live updates: cannot connect to listen: %s", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_delay)
-                continue
-            try:
-                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
-                delay = 0.1
-                self._listening.set()
-                self._listeners.missed()  # whatever was published while we were not listening
-                async for notify in conn.notifies():
-                    self._listeners.payload(notify.payload)
-            except psycopg.Error as exc:
-                log.warning("live updates: listening connection lost: %s", exc)
-            finally:
-                self._listening.clear()
-                with contextlib.suppress(Exception):
-                    await conn.close()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._max_delay)
+    async def _listen_once(self) -> None:
+        conn = await psycopg.AsyncConnection.connect(self._url, **self._connect_kwargs("listen"))
+        try:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+            self._subscribed()
+            async for notify in conn.notifies():
+                self._listeners.payload(notify.payload)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close()

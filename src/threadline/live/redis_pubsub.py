@@ -10,9 +10,7 @@ may have missed notices.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,8 +24,6 @@ from threadline.live.broker import (
 from threadline.live.networked import NetworkedBroker
 from threadline.live.outbox import Outbox
 
-log = logging.getLogger(__name__)
-
 _CONNECT_TIMEOUT_S = 5
 _HEALTH_CHECK_S = 30  # a PING on a connection idle this long finds a dead one
 
@@ -35,6 +31,7 @@ _HEALTH_CHECK_S = 30  # a PING on a connection idle this long finds a dead one
 class RedisBroker(NetworkedBroker):
     backend = "Redis"
     sender_thread = "threadline-redis-publish"
+    connection_errors = (redis.RedisError, OSError)
 
     def __init__(
         self,
@@ -48,12 +45,12 @@ class RedisBroker(NetworkedBroker):
         self._url = url
         self._channel = channel
         self._client_name = client_name
-        self._max_delay = max_reconnect_delay
         super().__init__(
             Outbox(
                 self.backend, self._send, self._close_publisher, max_backlog, max_reconnect_delay
             ),
             start_timeout,
+            max_reconnect_delay,
         )
         self._publisher: redis.Redis | None = None
 
@@ -80,41 +77,26 @@ class RedisBroker(NetworkedBroker):
 
     # -- listening (event loop) ----------------------------------------------------------
 
-    async def _listen_forever(self) -> None:
-        assert self._listening is not None
-        delay = 0.1
-        while True:
-            client = redis.asyncio.Redis.from_url(
-                self._url,
-                client_name=self._client_name + "-listen",
-                socket_connect_timeout=_CONNECT_TIMEOUT_S,
-                health_check_interval=_HEALTH_CHECK_S,
-            )
-            pubsub = client.pubsub()
-            try:
-                await pubsub.subscribe(self._channel)
-                async for message in pubsub.listen():
-                    delay = 0.1
-                    self._handle(message)
-            except (redis.RedisError, OSError) as exc:
-                log.warning("live updates: Redis listening connection lost: %s", exc)
-            finally:
-                self._listening.clear()
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
-                with contextlib.suppress(Exception):
-                    await client.aclose()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._max_delay)
+    async def _listen_once(self) -> None:
+        client = redis.asyncio.Redis.from_url(
+            self._url,
+            client_name=self._client_name + "-listen",
+            socket_connect_timeout=_CONNECT_TIMEOUT_S,
+            health_check_interval=_HEALTH_CHECK_S,
+        )
+        pubsub = client.pubsub()
+        try:
+            await pubsub.subscribe(self._channel)
+            async for message in pubsub.listen():
+                self._handle(message)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     def _handle(self, message: dict[str, Any]) -> None:
         if message.get("type") == "subscribe":
-            # Subscribed, at first or again after a reconnect: catch up.
-            self._listening_now()
-            self._listeners.missed()
+            self._subscribed()  # at first, or again after the client library reconnected
         elif message.get("type") == "message":
             self._listeners.payload(message["data"])
-
-    def _listening_now(self) -> None:
-        if self._listening is not None:
-            self._listening.set()

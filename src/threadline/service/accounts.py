@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from threadline.auth import permissions
 from threadline.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from threadline.auth.ratelimit import Check
 from threadline.auth.sessions import csrf_token, hash_session_token, new_session_token
 from threadline.domain.errors import AuthRequired, InvalidInput
 from threadline.domain.moderation import Actor, Grant, Role, User
@@ -101,11 +102,19 @@ def grant_role(ctx: ServiceContext, email: str, role: Role, site_slug: str | Non
 
 def sign_in(ctx: ServiceContext, email: str, password: str, client: ClientInfo) -> SignedIn:
     address = email.strip().casefold()
-    ctx.login_limiter.allow(
-        f"login-ip:{client.ip}", LOGINS_PER_MINUTE_PER_IP, "sign-in attempts from your network"
-    )
-    ctx.login_limiter.allow(
-        f"login-email:{address}", LOGINS_PER_MINUTE_PER_EMAIL, "sign-in attempts for this account"
+    ctx.login_limiter.allow_all(
+        [
+            Check(
+                f"login-ip:{client.ip}",
+                LOGINS_PER_MINUTE_PER_IP,
+                "sign-in attempts from your network",
+            ),
+            Check(
+                f"login-email:{address}",
+                LOGINS_PER_MINUTE_PER_EMAIL,
+                "sign-in attempts for this account",
+            ),
+        ]
     )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AuthRequired("The email or the password is wrong.")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from threadline.auth import permissions, readers
+from threadline.auth.ratelimit import Check
 from threadline.auth.readers import Reader
 from threadline.auth.tokens import hash_edit_token, new_edit_token
 from threadline.domain.errors import InvalidInput, NotFound
@@ -124,15 +126,19 @@ def post_comment(ctx: ServiceContext, draft: CommentDraft, client: ClientInfo) -
 
     permissions.check_origin(site, client.origin, client.own_origin)
     settings = site.settings
-    ctx.limiter.allow(
-        f"post-ip:{site.id}:{client.ip}",
-        settings.comments_per_minute_per_ip,
-        "comments from your network",
-    )
-    ctx.limiter.allow(
-        f"post-author:{site.id}:{readers.key_of(author, reader_id)}",
-        settings.comments_per_minute_per_author,
-        "comments from you",
+    ctx.limiter.allow_all(
+        [
+            Check(
+                f"post-ip:{site.id}:{client.ip}",
+                settings.comments_per_minute_per_ip,
+                "comments from your network",
+            ),
+            Check(
+                f"post-author:{site.id}:{readers.key_of(author, reader_id)}",
+                settings.comments_per_minute_per_author,
+                "comments from you",
+            ),
+        ]
     )
 
     now = ctx.clock()
@@ -231,16 +237,36 @@ def _load_owned(ctx: ServiceContext, comment_id: int) -> tuple[Comment, Thread, 
     return comment, thread, site, token_hash
 
 
-def edit_comment(
+@dataclass(frozen=True)
+class _OwnedChange:
+    """An edit or delete its author is allowed to make (checked before the transaction)."""
+
+    comment: Comment
+    thread: Thread
+    site: Site
+    reader: Reader | None
+    now: datetime
+
+    def recheck(self, db: Gateway, token: str | None) -> Comment:
+        """The comment locked in the writing transaction and checked again: a concurrent
+        delete of it, which waited for the lock, must win."""
+        current = db.lock_comment(self.comment.id)
+        assert current is not None
+        permissions.check_owner_within_window(
+            current, token, db.edit_token_hash(current.id), self.site, self.now, self.reader
+        )
+        return current
+
+
+def _authorise_change(
     ctx: ServiceContext,
     comment_id: int,
-    body: str,
     token: str | None,
     client: ClientInfo,
-    acknowledge_nudge: bool = False,
-    reader_token: str | None = None,
-) -> Comment:
-    """Change a comment's text: its author, by the edit token or signed in (any device)."""
+    reader_token: str | None,
+) -> _OwnedChange:
+    """The author's own comment, proven theirs (edit token or sign-in) and inside its edit
+    window, from an allowed page; spends one of the address's changes."""
     comment, thread, site, token_hash = _load_owned(ctx, comment_id)
     reader = reader_for(ctx, site, reader_token)
     now = ctx.clock()
@@ -251,6 +277,21 @@ def edit_comment(
         site.settings.comments_per_minute_per_ip * 2,
         "changes from your network",
     )
+    return _OwnedChange(comment, thread, site, reader, now)
+
+
+def edit_comment(
+    ctx: ServiceContext,
+    comment_id: int,
+    body: str,
+    token: str | None,
+    client: ClientInfo,
+    acknowledge_nudge: bool = False,
+    reader_token: str | None = None,
+) -> Comment:
+    """Change a comment's text: its author, by the edit token or signed in (any device)."""
+    change = _authorise_change(ctx, comment_id, token, client, reader_token)
+    comment, thread, site, now = change.comment, change.thread, change.site, change.now
     clean = _clean_body(body, site)
     around = pipeline.surroundings(
         ctx,
@@ -269,12 +310,7 @@ def edit_comment(
     html = ctx.renderer.render(clean)
 
     def job(db: Gateway) -> tuple[Comment, int]:
-        current = db.lock_comment(comment_id)
-        # Re-checked inside the transaction: a concurrent delete must win.
-        assert current is not None
-        permissions.check_owner_within_window(
-            current, token, db.edit_token_hash(comment_id), site, now, reader
-        )
+        current = change.recheck(db, token)
         updated = db.update_comment_body(comment_id, clean, html, now)
         delta = 0
         # An edit can take a comment off the page (held or rejected), never put one back.
@@ -327,23 +363,11 @@ def delete_comment(
     reader_token: str | None = None,
 ) -> None:
     """Delete a comment: its author, by the edit token or signed in (any device)."""
-    comment, thread, site, token_hash = _load_owned(ctx, comment_id)
-    reader = reader_for(ctx, site, reader_token)
-    now = ctx.clock()
-    permissions.check_origin(site, client.origin, client.own_origin)
-    permissions.check_owner_within_window(comment, token, token_hash, site, now, reader)
-    ctx.limiter.allow(
-        f"edit-ip:{site.id}:{client.ip}",
-        site.settings.comments_per_minute_per_ip * 2,
-        "changes from your network",
-    )
+    change = _authorise_change(ctx, comment_id, token, client, reader_token)
+    thread, site, now = change.thread, change.site, change.now
 
     def job(db: Gateway) -> int:
-        current = db.lock_comment(comment_id)  # a concurrent delete of it waits, then fails
-        assert current is not None
-        permissions.check_owner_within_window(
-            current, token, db.edit_token_hash(comment_id), site, now, reader
-        )
+        current = change.recheck(db, token)
         was_published = current.status is CommentStatus.PUBLISHED
         db.mark_deleted(comment_id, now)
         webhook_events.record_status(db, site, CommentStatus.DELETED, now, comment_id, thread.id)

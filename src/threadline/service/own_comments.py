@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from threadline.auth import permissions
 from threadline.auth.tokens import hash_edit_token
 from threadline.domain.errors import InvalidInput
 from threadline.domain.models import Comment, CommentStatus, Site
@@ -81,7 +82,7 @@ def own_comments(
 
 def editable_until(comment: Comment, site: Site, now: datetime) -> datetime | None:
     """When the site's edit window closes for this comment, or None when it has closed (or the
-    comment is deleted). The same rule as `permissions.check_owner_within_window`, which allows
-    a change up to and including that instant."""
-    closes = comment.created_at + timedelta(seconds=site.settings.edit_window_seconds)
+    comment is deleted): `permissions.edit_deadline`, the instant up to which a change is
+    allowed."""
+    closes = permissions.edit_deadline(comment, site)
     return None if comment.deleted or now > closes else closes
