@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from threadline.admin.views import AdminState, admin_routes
+from threadline.admin.views import admin_routes
+from threadline.admin.web import AdminState
 from threadline.api import events
 from threadline.api.cors import CORSMiddleware, OriginRegistry
 from threadline.api.errors import (

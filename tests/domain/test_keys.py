@@ -72,9 +72,11 @@ def test_normalizing_is_idempotent(url: str, keep_query: bool) -> None:
 
 
 @given(st.text(max_size=40))
-def test_any_text_normalizes_without_error(key: str) -> None:
-    normalize_thread_key(key)
-    normalize_thread_key("https://" + key)
+def test_any_text_normalizes_without_error_and_normalizing_again_changes_nothing(key: str) -> None:
+    for text in (key, "https://" + key, "HTTP://" + key):
+        once = normalize_thread_key(text)
+        assert isinstance(once, str) and once == once.strip()
+        assert normalize_thread_key(once) == once  # one article, one key, however it is met
 
 
 @pytest.mark.parametrize(

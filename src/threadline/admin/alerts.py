@@ -12,17 +12,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threadline.admin import html
-from threadline.admin.html import _csrf, _e
-from threadline.admin.views import (
-    _call,
-    _form,
-    _form_poster,
-    _one,
-    _page,
-    _redirect,
-    _signed_in,
-    _state,
-    _with,
+from threadline.admin.html import csrf_input, esc
+from threadline.admin.web import (
+    admin_state,
+    form_poster,
+    form_value,
+    html_page,
+    in_thread,
+    read_form,
+    see_other,
+    signed_in,
+    with_query,
 )
 from threadline.config import Settings
 from threadline.domain.errors import AuthRequired, ThreadlineError
@@ -62,9 +62,9 @@ def _site_form(csrf: str, alert: SiteAlert) -> str:
         for value, label in CHOICES
     )
     return (
-        f'<form method="post" action="{PATH}" class="alerts">{_csrf(csrf)}'
-        f'<input type="hidden" name="site" value="{_e(alert.site.slug)}">'
-        f"<label>{_e(alert.site.name)} <small>({_e(alert.site.slug)})</small> "
+        f'<form method="post" action="{PATH}" class="alerts">{csrf_input(csrf)}'
+        f'<input type="hidden" name="site" value="{esc(alert.site.slug)}">'
+        f"<label>{esc(alert.site.name)} <small>({esc(alert.site.slug)})</small> "
         f'<select name="every">{options}</select></label>'
         '<button type="submit">Save</button></form>'
     )
@@ -95,10 +95,10 @@ def alerts_body(
 
 async def alerts_page(request: Request) -> Response:
     try:
-        auth = await _signed_in(request)
+        auth = await signed_in(request)
     except AuthRequired:
-        return _redirect("/admin/login")
-    alerts = await _call(desk_alerts.alert_sites, _state(request).ctx, auth.actor)
+        return see_other("/admin/login")
+    alerts = await in_thread(desk_alerts.alert_sites, admin_state(request).ctx, auth.actor)
     params = request.query_params
     body = alerts_body(
         auth.csrf_token,
@@ -108,28 +108,28 @@ async def alerts_page(request: Request) -> Response:
         "error" in params,
         MailSettings.from_settings(_settings(request)).configured,
     )
-    return _page(html.page("My alerts", body, auth.actor, auth.csrf_token))
+    return html_page(html.page("My alerts", body, auth.actor, auth.csrf_token))
 
 
 async def alerts_submit(request: Request) -> Response:
-    form = await _form(request)
-    auth = await _form_poster(request, form, PATH)
+    form = await read_form(request)
+    auth = await form_poster(request, form, PATH)
     if isinstance(auth, Response):
         return auth
-    site = _one(form, "site")
+    site = form_value(form, "site")
     try:
-        chosen = await _call(
+        chosen = await in_thread(
             desk_alerts.set_alert,
-            _state(request).ctx,
+            admin_state(request).ctx,
             auth.actor,
             site,
-            _one(form, "every"),
+            form_value(form, "every"),
             _schedule(request),
         )
     except ThreadlineError as exc:
-        return _redirect(_with(PATH, "error", exc.message))
+        return see_other(with_query(PATH, "error", exc.message))
     label = dict(CHOICES)[chosen]
-    return _redirect(_with(PATH, "done", f"Alerts for {site}: {label.lower()}."))
+    return see_other(with_query(PATH, "done", f"Alerts for {site}: {label.lower()}."))
 
 
 def alert_routes() -> list[BaseRoute]:

@@ -26,11 +26,11 @@ REJECT_REASONS = (
 BAN_DAYS = (("1", "1 day"), ("7", "7 days"), ("30", "30 days"), ("", "Permanently"))
 
 
-def _e(value: object) -> str:
+def esc(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _when(moment: datetime | None) -> str:
+def time_html(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return f'<time datetime="{moment.isoformat()}">{moment:%Y-%m-%d %H:%M} UTC</time>'
@@ -51,40 +51,41 @@ def page(title: str, body: str, actor: Actor | None = None, csrf: str = "") -> s
             '<li><a href="/admin/sites">Sites</a></li>'
             '<li><a href="/admin/alerts">My alerts</a></li>'
             f"{_PRIVACY_LINK if actor.is_admin else ''}</ul>"
-            f'<form method="post" action="/admin/logout" class="inline">{_csrf(csrf)}'
-            f'<span class="who">{_e(actor.user.display_name)}</span> '
+            f'<form method="post" action="/admin/logout" class="inline">{csrf_input(csrf)}'
+            f'<span class="who">{esc(actor.user.display_name)}</span> '
             '<button type="submit">Sign out</button></form>'
-            f'<form method="post" action="/admin/logout-everywhere" class="inline">{_csrf(csrf)}'
+            '<form method="post" action="/admin/logout-everywhere" class="inline">'
+            f"{csrf_input(csrf)}"
             '<button type="submit">Sign out everywhere</button></form></nav>'
         )
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)} · Threadline</title>"
+        f"<title>{esc(title)} · Threadline</title>"
         '<link rel="icon" href="/admin/assets/favicon.svg" type="image/svg+xml">'
         '<link rel="stylesheet" href="/admin/assets/admin.css">'
         '<script src="/admin/assets/admin.js" defer></script></head>'
-        f"<body><header><h1>{_e(title)}</h1>{nav}</header><main>{body}</main></body></html>"
+        f"<body><header><h1>{esc(title)}</h1>{nav}</header><main>{body}</main></body></html>"
     )
 
 
-def _csrf(token: str) -> str:
-    return f'<input type="hidden" name="csrf_token" value="{_e(token)}">'
+def csrf_input(token: str) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{esc(token)}">'
 
 
 def notice(message: str | None, error: bool = False) -> str:
     if not message:
         return ""
     role = "alert" if error else "status"
-    return f'<p class="notice{" error" if error else ""}" role="{role}">{_e(message)}</p>'
+    return f'<p class="notice{" error" if error else ""}" role="{role}">{esc(message)}</p>'
 
 
 def login_page(login_token: str, message: str | None = None) -> str:
     body = (
         f"{notice(message, error=True)}"
         '<form method="post" action="/admin/login" class="login">'
-        f'<input type="hidden" name="login_token" value="{_e(login_token)}">'
+        f'<input type="hidden" name="login_token" value="{esc(login_token)}">'
         '<label>Email <input type="email" name="email" autocomplete="username" required '
         "autofocus></label>"
         '<label>Password <input type="password" name="password" '
@@ -95,9 +96,9 @@ def login_page(login_token: str, message: str | None = None) -> str:
 
 
 def _comment_block(c: Comment, label: str) -> str:
-    author = _e(c.author.name) if not c.deleted else "(deleted)"
+    author = esc(c.author.name) if not c.deleted else "(deleted)"
     return (
-        f'<blockquote class="{label}"><p class="meta">{author} · {_when(c.created_at)}</p>'
+        f'<blockquote class="{label}"><p class="meta">{author} · {time_html(c.created_at)}</p>'
         f"{c.html}</blockquote>"
     )
 
@@ -105,33 +106,33 @@ def _comment_block(c: Comment, label: str) -> str:
 def _action_form(csrf: str, back: str, action: str, ids: Iterable[int], inner: str) -> str:
     hidden = "".join(f'<input type="hidden" name="id" value="{i}">' for i in ids)
     return (
-        f'<form method="post" action="/admin/act" class="action {action}">{_csrf(csrf)}'
-        f'<input type="hidden" name="back" value="{_e(back)}">'
+        f'<form method="post" action="/admin/act" class="action {action}">{csrf_input(csrf)}'
+        f'<input type="hidden" name="back" value="{esc(back)}">'
         f'<input type="hidden" name="action" value="{action}">{hidden}{inner}</form>'
     )
 
 
 def _reason_select(name: str = "reason") -> str:
-    options = "".join(f"<option>{_e(r)}</option>" for r in REJECT_REASONS)
+    options = "".join(f"<option>{esc(r)}</option>" for r in REJECT_REASONS)
     return f'<label>Reason <select name="{name}" data-key="r">{options}</select></label>'
 
 
 def card(item: QueueItem, csrf: str, back: str) -> str:
     c, m, h = item.comment, item.moderation, item.history
-    reasons = "".join(f"<li>{_e(r)}</li>" for r in m.reasons) or "<li>No reasons recorded.</li>"
+    reasons = "".join(f"<li>{esc(r)}</li>" for r in m.reasons) or "<li>No reasons recorded.</li>"
     signals = "".join(
-        f"<li><b>{_e(s.get('scorer', '?'))}</b> {float(s.get('score', 0)):.2f}: "
-        f"{_e(s.get('reason', ''))}</li>"
+        f"<li><b>{esc(s.get('scorer', '?'))}</b> {float(s.get('score', 0)):.2f}: "
+        f"{esc(s.get('reason', ''))}</li>"
         for s in m.signals
         if float(s.get("score", 0)) > 0
     )
     unreviewed = max(0, m.flag_count - m.reviewed_flag_count)
     flags = f" · {unreviewed} new flag(s)" if unreviewed else ""
-    title = _e(item.thread_title or item.thread_key)
-    email = f" &lt;{_e(c.author.email)}&gt;" if c.author.email else ""
+    title = esc(item.thread_title or item.thread_key)
+    email = f" &lt;{esc(c.author.email)}&gt;" if c.author.email else ""
     # Signed in with the publisher's account: bans and history follow the account.
     account = (
-        f' <span class="signed-in">signed in: account <code>{_e(c.reader_id)}</code></span>'
+        f' <span class="signed-in">signed in: account <code>{esc(c.reader_id)}</code></span>'
         if c.reader_id is not None
         else ""
     )
@@ -168,14 +169,14 @@ def card(item: QueueItem, csrf: str, back: str) -> str:
     return (
         f'<article class="card status-{c.status.value}" tabindex="-1" data-id="{c.id}">'
         f'<header><label class="pick"><input type="checkbox" name="id" value="{c.id}" '
-        f'form="bulk"> #{c.id}</label> <b>{_e(c.author.name)}</b>{email}{account} on '
-        f'<i>{title}</i> ({_e(item.site_slug)}) · <a href="/admin/threads/{c.thread_id}" '
-        f'class="thread-tools">Thread tools</a> · {_when(c.created_at)} · '
+        f'form="bulk"> #{c.id}</label> <b>{esc(c.author.name)}</b>{email}{account} on '
+        f'<i>{title}</i> ({esc(item.site_slug)}) · <a href="/admin/threads/{c.thread_id}" '
+        f'class="thread-tools">Thread tools</a> · {time_html(c.created_at)} · '
         f'<span class="status">{c.status.value}</span>{flags}'
         f"{' · Editor’s pick' if m.featured else ''}</header>"
         f"{parent}{_comment_block(c, 'comment')}"
         f'<p class="history">Author: {h.approved} approved, {h.rejected} rejected, '
-        f"{h.pending} waiting; first seen {_when(h.first_seen)}</p>"
+        f"{h.pending} waiting; first seen {time_html(h.first_seen)}</p>"
         f'<details open><summary>Why</summary><ul class="reasons">{reasons}</ul>'
         f'<ul class="signals">{signals}</ul></details>'
         f'<div class="actions">{actions}</div></article>'
@@ -194,7 +195,7 @@ def queue_page(
     next_before: int | None,
 ) -> str:
     fields = "".join(
-        f'<label>{label} <input name="{name}" value="{_e(filters.get(name, ""))}"></label>'
+        f'<label>{label} <input name="{name}" value="{esc(filters.get(name, ""))}"></label>'
         for name, label in (
             ("site", "Site"),
             ("thread", "Thread"),
@@ -207,8 +208,8 @@ def queue_page(
         '<button type="submit">Filter</button></form>'
     )
     bulk = (
-        f'<form method="post" action="/admin/act" id="bulk" class="bulk">{_csrf(csrf)}'
-        f'<input type="hidden" name="back" value="{_e(back)}">'
+        f'<form method="post" action="/admin/act" id="bulk" class="bulk">{csrf_input(csrf)}'
+        f'<input type="hidden" name="back" value="{esc(back)}">'
         '<label>Selected: <select name="action"><option value="approve">Approve</option>'
         '<option value="reject">Reject</option></select></label>'
         f'{_reason_select()}<button type="submit">Apply to selected</button></form>'
@@ -227,7 +228,7 @@ def queue_page(
     if filters.get("site") and filters.get("thread"):
         where = urlencode({"site": filters["site"], "key": filters["thread"]})
         tools = (
-            f'<p class="thread-link"><a href="/admin/thread?{_e(where)}">Thread tools</a>: '
+            f'<p class="thread-link"><a href="/admin/thread?{esc(where)}">Thread tools</a>: '
             "close, reopen, pre-moderate this thread.</p>"
         )
     body = f"{notice(message, error)}{search}{tools}{help_}{bulk}{cards}{more}"
@@ -236,13 +237,13 @@ def queue_page(
 
 def audit_page(actor: Actor, csrf: str, entries: list[AuditEntry], filters: dict[str, str]) -> str:
     rows = "".join(
-        f"<tr><td>{_when(e.at)}</td><td>{_e(e.actor_name)}</td><td>{_e(e.action)}</td>"
-        f"<td>{_e(e.target_type)} {_e(e.target_id)}</td><td>{_e(e.before)}</td>"
-        f"<td>{_e(e.after)}</td><td>{_e(e.reason)}</td></tr>"
+        f"<tr><td>{time_html(e.at)}</td><td>{esc(e.actor_name)}</td><td>{esc(e.action)}</td>"
+        f"<td>{esc(e.target_type)} {esc(e.target_id)}</td><td>{esc(e.before)}</td>"
+        f"<td>{esc(e.after)}</td><td>{esc(e.reason)}</td></tr>"
         for e in entries
     )
     fields = "".join(
-        f'<label>{label} <input name="{name}" value="{_e(filters.get(name, ""))}"></label>'
+        f'<label>{label} <input name="{name}" value="{esc(filters.get(name, ""))}"></label>'
         for name, label in (("site", "Site"), ("action", "Action"), ("target", "Target id"))
     )
     query = urlencode({k: v for k, v in filters.items() if v})

@@ -10,17 +10,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threadline.admin import html
-from threadline.admin.html import _csrf, _e
-from threadline.admin.views import (
+from threadline.admin.html import csrf_input, esc
+from threadline.admin.web import (
     HEADERS,
-    _call,
-    _form,
-    _one,
-    _page,
-    _redirect,
-    _signed_in,
-    _state,
-    _with,
+    admin_state,
+    form_value,
+    html_page,
+    in_thread,
+    read_form,
+    see_other,
+    signed_in,
+    with_query,
 )
 from threadline.auth.sessions import CSRF_FIELD
 from threadline.domain.errors import AuthRequired, InvalidInput, ThreadlineError
@@ -32,23 +32,23 @@ PATH = "/admin/privacy"
 
 
 def _not_admin(actor: Actor, csrf: str, message: str) -> Response:
-    return _page(html.page("Not available", html.notice(message, True), actor, csrf), 403)
+    return html_page(html.page("Not available", html.notice(message, True), actor, csrf), 403)
 
 
 async def privacy_page(request: Request) -> Response:
     try:
-        auth = await _signed_in(request)
+        auth = await signed_in(request)
     except AuthRequired:
-        return _redirect("/admin/login")
+        return see_other("/admin/login")
     try:
         service.requester_for(auth.actor)
     except ThreadlineError as exc:
         return _not_admin(auth.actor, auth.csrf_token, exc.message)
-    sites = await _call(list_sites, _state(request).ctx)
+    sites = await in_thread(list_sites, admin_state(request).ctx)
     params = request.query_params
     message = params.get("done") or params.get("error")
-    csrf = _csrf(auth.csrf_token)
-    options = "".join(f'<option value="{_e(s.slug)}">{_e(s.name)}</option>' for s in sites)
+    csrf = csrf_input(auth.csrf_token)
+    options = "".join(f'<option value="{esc(s.slug)}">{esc(s.name)}</option>' for s in sites)
     fields = (
         f'<label>Site <select name="site" required>{options}</select></label>'
         '<label>Reader\'s email <input type="email" name="email" required '
@@ -67,32 +67,32 @@ async def privacy_page(request: Request) -> Response:
         "I understand that erasing cannot be undone</label>"
         '<button type="submit" class="danger">Erase their data</button></form>'
     )
-    return _page(html.page("Readers' data", body, auth.actor, auth.csrf_token))
+    return html_page(html.page("Readers' data", body, auth.actor, auth.csrf_token))
 
 
 async def _admin_form(request: Request) -> tuple[dict[str, list[str]], service.Requester]:
-    form = await _form(request)
-    auth = await _signed_in(request, _one(form, CSRF_FIELD))
+    form = await read_form(request)
+    auth = await signed_in(request, form_value(form, CSRF_FIELD))
     return form, service.requester_for(auth.actor)
 
 
 async def export(request: Request) -> Response:
     try:
         form, requester = await _admin_form(request)
-        data = await _call(
+        data = await in_thread(
             service.export_by_email,
-            _state(request).ctx,
-            _one(form, "site"),
-            _one(form, "email"),
+            admin_state(request).ctx,
+            form_value(form, "site"),
+            form_value(form, "email"),
             requester,
         )
     except AuthRequired:
-        return _redirect("/admin/login")
+        return see_other("/admin/login")
     except ThreadlineError as exc:
         status = 403 if exc.code in ("not_an_admin", "csrf_failed", "origin_not_allowed") else 400
         if status == 403:
-            return _page(html.page("Not available", html.notice(exc.message, True)), 403)
-        return _redirect(_with(PATH, "error", exc.message))
+            return html_page(html.page("Not available", html.notice(exc.message, True)), 403)
+        return see_other(with_query(PATH, "error", exc.message))
     return Response(
         msgspec.json.format(msgspec.json.encode(data)),
         media_type="application/json",
@@ -106,26 +106,26 @@ async def export(request: Request) -> Response:
 async def erase(request: Request) -> Response:
     try:
         form, requester = await _admin_form(request)
-        if _one(form, "confirm") != "1":
+        if form_value(form, "confirm") != "1":
             raise InvalidInput("Tick the confirmation box to erase.")
-        report = await _call(
+        report = await in_thread(
             service.erase_by_email,
-            _state(request).ctx,
-            _one(form, "site"),
-            _one(form, "email"),
+            admin_state(request).ctx,
+            form_value(form, "site"),
+            form_value(form, "email"),
             requester,
         )
     except AuthRequired:
-        return _redirect("/admin/login")
+        return see_other("/admin/login")
     except ThreadlineError as exc:
         if exc.code in ("not_an_admin", "csrf_failed", "origin_not_allowed"):
-            return _page(html.page("Not available", html.notice(exc.message, True)), 403)
-        return _redirect(_with(PATH, "error", exc.message))
+            return html_page(html.page("Not available", html.notice(exc.message, True)), 403)
+        return see_other(with_query(PATH, "error", exc.message))
     done = (
         f"Erased on {report.site}: {report.comments_removed} comment(s) removed, "
         f"{report.comments_anonymized} kept anonymously, {report.bans_lifted} ban(s) lifted."
     )
-    return _redirect(_with(PATH, "done", done))
+    return see_other(with_query(PATH, "done", done))
 
 
 def privacy_routes() -> list[BaseRoute]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from urllib.parse import quote, urlencode
 
-from threadline.admin.html import _csrf, _e, _when, notice, page
+from threadline.admin.html import csrf_input, esc, notice, page, time_html
 from threadline.domain.models import Site, SiteSettings
 from threadline.domain.moderation import Actor
 from threadline.service.moderation import ThreadState
@@ -98,7 +98,7 @@ def site_path(site: Site | str, tail: str = "") -> str:
 
 
 def _site_links(site: Site) -> str:
-    slug = _e(site.slug)
+    slug = esc(site.slug)
     return (
         f'<p class="site-links"><a href="{site_path(site, "/settings")}">Settings</a> · '
         f'<a href="{site_path(site, "/bans")}">Bans</a> · '
@@ -109,7 +109,7 @@ def _site_links(site: Site) -> str:
 
 def sites_page(actor: Actor, csrf: str, sites: list[Site]) -> str:
     rows = "".join(
-        f"<tr><td><b>{_e(s.name)}</b> ({_e(s.slug)})</td><td>{_site_links(s)}</td></tr>"
+        f"<tr><td><b>{esc(s.name)}</b> ({esc(s.slug)})</td><td>{_site_links(s)}</td></tr>"
         for s in sites
     )
     body = (
@@ -133,7 +133,7 @@ def _input(name: str, kind: object, value: str, disabled: bool, described: str) 
         )
     step = ' step="0.01" min="0" max="1"' if kind is float else ' step="1" min="0"'
     return (
-        f'<input type="number" id="s-{name}" name="{name}" value="{_e(value)}"{step}'
+        f'<input type="number" id="s-{name}" name="{name}" value="{esc(value)}"{step}'
         f' inputmode="decimal"{off}{described}>'
     )
 
@@ -158,17 +158,17 @@ def _setting_rows(values: Mapping[str, str], errors: Mapping[str, str], disabled
             field = _input(name, kinds[name], values.get(name, ""), disabled, described)
             rows.append(
                 f'<div class="setting{" invalid" if error else ""}">'
-                f'<label for="s-{name}">{_e(label)}</label>{field}'
-                + (f'<small id="h-{name}">{_e(help_)}</small>' if help_ else "")
+                f'<label for="s-{name}">{esc(label)}</label>{field}'
+                + (f'<small id="h-{name}">{esc(help_)}</small>' if help_ else "")
                 + (
-                    f'<p class="field-error" id="e-{name}" role="alert">{_e(error)}</p>'
+                    f'<p class="field-error" id="e-{name}" role="alert">{esc(error)}</p>'
                     if error
                     else ""
                 )
                 + "</div>"
             )
         if rows:
-            out.append(f"<fieldset><legend>{_e(title)}</legend>{''.join(rows)}</fieldset>")
+            out.append(f"<fieldset><legend>{esc(title)}</legend>{''.join(rows)}</fieldset>")
     return "".join(out)
 
 
@@ -200,7 +200,7 @@ def settings_page(
     )
     settings_form = (
         f'<form method="post" action="{site_path(site, "/settings")}" class="settings" '
-        f"novalidate>{_csrf(csrf)}{_setting_rows(values, errors or {}, locked)}{save}</form>"
+        f"novalidate>{csrf_input(csrf)}{_setting_rows(values, errors or {}, locked)}{save}</form>"
     )
     lists = words or {
         "banned": "\n".join(site.word_lists.banned),
@@ -209,14 +209,14 @@ def settings_page(
     word_notice = notice(word_error, True) if word_error else ""
     words_form = (
         f'<h2 id="words">Word lists</h2>{word_notice}'
-        f'<form method="post" action="{site_path(site, "/words")}" class="words">{_csrf(csrf)}'
+        f'<form method="post" action="{site_path(site, "/words")}" class="words">{csrf_input(csrf)}'
         "<p>One word or phrase a line; matching folds case, accents, look-alike letters and "
         'leetspeak; a word ending in "*" also matches longer words starting with it. These '
         "entries are added to the packaged lists.</p>"
         f"<label>Banned words (reject the comment; {rules.packaged_banned} packaged)"
-        f'<textarea name="banned" rows="6">{_e(lists["banned"])}</textarea></label>'
+        f'<textarea name="banned" rows="6">{esc(lists["banned"])}</textarea></label>'
         f"<label>Suspect words (hold for review; {rules.packaged_suspect} packaged)"
-        f'<textarea name="suspect" rows="6">{_e(lists["suspect"])}</textarea></label>'
+        f'<textarea name="suspect" rows="6">{esc(lists["suspect"])}</textarea></label>'
         '<label class="why">Why (for the audit log) <input name="reason" maxlength="500">'
         '</label><button type="submit">Save word lists</button></form>'
     )
@@ -241,7 +241,7 @@ def _sign_in_state(site: Site) -> str:
     else:
         state = (
             "off. Create the site's secret with <code>threadline site sign-in "
-            f"{_e(site.slug)} --new-secret</code> to turn it on."
+            f"{esc(site.slug)} --new-secret</code> to turn it on."
         )
     return f'<p class="sign-in-state">Reader sign-in: {state}</p>'
 
@@ -256,11 +256,11 @@ def bans_page(
 ) -> str:
     back = site_path(site, "/bans")
     rows = "".join(
-        f"<tr><td>{_e(b.ban.author_key)}</td><td>{_when(b.ban.created_at)}</td>"
-        f"<td>{_when(b.ban.ends_at) if b.ban.ends_at else 'Permanent'}</td>"
-        f"<td>{_e(b.ban.reason) or '—'}</td><td>{_e(b.banned_by or '—')}</td>"
+        f"<tr><td>{esc(b.ban.author_key)}</td><td>{time_html(b.ban.created_at)}</td>"
+        f"<td>{time_html(b.ban.ends_at) if b.ban.ends_at else 'Permanent'}</td>"
+        f"<td>{esc(b.ban.reason) or '—'}</td><td>{esc(b.banned_by or '—')}</td>"
         f'<td><form method="post" action="/admin/bans/{b.ban.id}/lift" class="lift">'
-        f'{_csrf(csrf)}<input type="hidden" name="back" value="{_e(back)}">'
+        f'{csrf_input(csrf)}<input type="hidden" name="back" value="{esc(back)}">'
         f'<label>Why <input name="reason" maxlength="500"></label>'
         f'<button type="submit">Lift ban</button></form></td></tr>'
         for b in bans
@@ -278,9 +278,9 @@ def bans_page(
 def _thread_form(csrf: str, thread_id: int, action: str, label: str) -> str:
     return (
         f'<form method="post" action="/admin/threads/{thread_id}" class="thread-tool {action}">'
-        f'{_csrf(csrf)}<input type="hidden" name="action" value="{action}">'
+        f'{csrf_input(csrf)}<input type="hidden" name="action" value="{action}">'
         '<label>Why <input name="reason" maxlength="500"></label>'
-        f'<button type="submit">{_e(label)}</button></form>'
+        f'<button type="submit">{esc(label)}</button></form>'
     )
 
 
@@ -295,18 +295,18 @@ def thread_page(
         else ("premoderate", "Pre-moderate this thread")
     )
     queue = urlencode({"site": site.slug, "thread": t.key})
-    link = f' · <a href="{_e(t.url)}" rel="noopener noreferrer">article</a>' if t.url else ""
+    link = f' · <a href="{esc(t.url)}" rel="noopener noreferrer">article</a>' if t.url else ""
     body = (
         f"{notice(message, error)}"
-        f'<dl class="thread-facts"><dt>Site</dt><dd>{_e(site.name)} ({_e(site.slug)})</dd>'
-        f"<dt>Key</dt><dd><code>{_e(t.key)}</code>{link}</dd>"
-        f"<dt>Started</dt><dd>{_when(t.created_at)}</dd>"
+        f'<dl class="thread-facts"><dt>Site</dt><dd>{esc(site.name)} ({esc(site.slug)})</dd>'
+        f"<dt>Key</dt><dd><code>{esc(t.key)}</code>{link}</dd>"
+        f"<dt>Started</dt><dd>{time_html(t.created_at)}</dd>"
         f"<dt>Published comments</dt><dd>{t.comment_count}</dd>"
         f'<dt>State</dt><dd class="thread-state">{"Closed" if t.closed else "Open"}'
         f"{' · pre-moderated' if state.premoderated else ''}</dd></dl>"
         f'<div class="actions">{_thread_form(csrf, t.id, *close)}'
         f"{_thread_form(csrf, t.id, *premod)}</div>"
-        f'<p><a href="/admin/queue/recent?{_e(queue)}">This thread\'s comments</a> · '
-        f'<a href="/admin/queue/pending?{_e(queue)}">Waiting for review</a></p>'
+        f'<p><a href="/admin/queue/recent?{esc(queue)}">This thread\'s comments</a> · '
+        f'<a href="/admin/queue/pending?{esc(queue)}">Waiting for review</a></p>'
     )
     return page(f"Thread: {t.title or t.key}", body, actor, csrf)

@@ -2,6 +2,8 @@
 through forms (each carrying the session's CSRF token), the audit log and its export.
 
 Handlers stay thin: read the form → one service call → redirect (POST/redirect/GET) or page.
+What every page does with a request is in web.py; the site settings, webhooks, alerts and
+privacy pages are modules of their own, whose routes `admin_routes` gathers.
 """
 
 from __future__ import annotations
@@ -10,132 +12,48 @@ import csv
 import io
 import json
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlencode
+from typing import Any
+from urllib.parse import urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threadline.admin import html
+from threadline.admin.alerts import alert_routes
+from threadline.admin.privacy import privacy_routes
+from threadline.admin.settings import settings_routes
+from threadline.admin.web import (
+    HEADERS,
+    admin_state,
+    client_info,
+    form_poster,
+    form_value,
+    html_page,
+    in_thread,
+    is_secure,
+    read_form,
+    see_other,
+    signed_in,
+    with_query,
+)
+from threadline.admin.webhooks import webhook_routes
 from threadline.auth import permissions
-from threadline.auth.client_ip import ClientAddressResolver
 from threadline.auth.sessions import CSRF_FIELD, SESSION_COOKIE
 from threadline.domain.errors import AuthRequired, InvalidInput, ThreadlineError
 from threadline.domain.moderation import Queue
-from threadline.notify.webhook_client import WebhookClient
 from threadline.service import accounts
 from threadline.service import moderation as mod
-from threadline.service.accounts import SESSION_LIFETIME, Authenticated
-from threadline.service.context import ClientInfo, ServiceContext
+from threadline.service.accounts import SESSION_LIFETIME
+from threadline.service.context import ServiceContext
 
-T = TypeVar("T")
 LOGIN_COOKIE = "threadline_login"
-MAX_FORM_BYTES = 64 * 1024
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 ASSET_TYPES = {
     "admin.js": "text/javascript; charset=utf-8",
     "admin.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
-
-
-@dataclass
-class AdminState:
-    ctx: ServiceContext
-    addresses: ClientAddressResolver
-    webhooks: WebhookClient | None = None  # the test button and "retry now" send through it
-
-
-def _state(request: Request) -> AdminState:
-    state: AdminState = request.app.state.threadline_admin
-    return state
-
-
-async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await run_in_threadpool(fn, *args, **kwargs)
-
-
-def _client(request: Request) -> ClientInfo:
-    peer = request.client.host if request.client else None
-    host = request.headers.get("host", "")
-    return ClientInfo(
-        ip=_state(request).addresses.resolve(peer, request.headers.get("x-forwarded-for")),
-        user_agent=(request.headers.get("user-agent") or "")[:512] or None,
-        origin=request.headers.get("origin"),
-        own_origin=f"{request.url.scheme}://{host}" if host else None,
-    )
-
-
-def _page(text: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(text, status_code=status, headers=HEADERS)
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
-
-
-def _secure(request: Request) -> bool:
-    """https here, or at the proxy in front (a client claiming it only hurts itself)."""
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
-
-
-async def _form(request: Request) -> dict[str, list[str]]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise InvalidInput("Send the form as application/x-www-form-urlencoded.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise InvalidInput("The form is too large.")
-    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-
-
-def _one(form: dict[str, list[str]], name: str) -> str:
-    return (form.get(name) or [""])[0]
-
-
-async def _signed_in(request: Request, csrf: str | None = None) -> Authenticated:
-    client = _client(request)
-    changes_state = request.method == "POST"
-    if changes_state:
-        permissions.check_same_origin(client.origin, client.own_origin)
-    return await _call(
-        accounts.authenticate,
-        _state(request).ctx,
-        request.cookies.get(SESSION_COOKIE),
-        csrf,
-        changes_state=changes_state,
-    )
-
-
-async def _form_poster(
-    request: Request, form: dict[str, list[str]], back: str
-) -> Authenticated | Response:
-    """Who sent this form (session, CSRF token, same origin), or where to send them instead:
-    to the sign-in page, or back to `back` with the reason."""
-    try:
-        return await _signed_in(request, _one(form, CSRF_FIELD))
-    except AuthRequired:
-        return _redirect("/admin/login")
-    except ThreadlineError as exc:
-        return _redirect(_with(back, "error", exc.message))
 
 
 # -- signing in and out ---------------------------------------------------------------------
@@ -145,7 +63,7 @@ async def login_page(request: Request, message: str | None = None, status: int =
     # Login CSRF: the form's token must match this cookie (double submit), so another site
     # cannot sign a moderator's browser into an account of its choosing.
     token = secrets.token_urlsafe(24)
-    response = _page(html.login_page(token, message), status)
+    response = html_page(html.login_page(token, message), status)
     response.set_cookie(
         LOGIN_COOKIE,
         token,
@@ -153,25 +71,25 @@ async def login_page(request: Request, message: str | None = None, status: int =
         path="/admin",
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=is_secure(request),
     )
     return response
 
 
 async def login_submit(request: Request) -> Response:
-    client = _client(request)
+    client = client_info(request)
     try:
         permissions.check_same_origin(client.origin, client.own_origin)
-        form = await _form(request)
+        form = await read_form(request)
         expected = request.cookies.get(LOGIN_COOKIE) or ""
-        given = _one(form, "login_token")
+        given = form_value(form, "login_token")
         if not expected or not secrets.compare_digest(expected, given):
             return await login_page(request, "The sign-in form expired; please try again.", 403)
-        signed = await _call(
+        signed = await in_thread(
             accounts.sign_in,
-            _state(request).ctx,
-            _one(form, "email"),
-            _one(form, "password"),
+            admin_state(request).ctx,
+            form_value(form, "email"),
+            form_value(form, "password"),
             client,
         )
     except ThreadlineError as exc:
@@ -179,7 +97,7 @@ async def login_submit(request: Request) -> Response:
             429 if exc.code == "rate_limited" else 401 if isinstance(exc, AuthRequired) else 400
         )
         return await login_page(request, exc.message, status)
-    response = _redirect("/admin/queue/pending")
+    response = see_other("/admin/queue/pending")
     response.set_cookie(
         SESSION_COOKIE,
         signed.token,
@@ -187,24 +105,24 @@ async def login_submit(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=is_secure(request),
     )
     response.delete_cookie(LOGIN_COOKIE, path="/admin")
     return response
 
 
 async def _end_session(request: Request, everywhere: bool) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     try:
-        auth = await _signed_in(request, _one(form, CSRF_FIELD))
+        auth = await signed_in(request, form_value(form, CSRF_FIELD))
     except AuthRequired:
-        return _redirect("/admin/login")
-    ctx = _state(request).ctx
+        return see_other("/admin/login")
+    ctx = admin_state(request).ctx
     if everywhere:
-        await _call(accounts.sign_out_everywhere, ctx, auth.actor.user)
+        await in_thread(accounts.sign_out_everywhere, ctx, auth.actor.user)
     else:
-        await _call(accounts.sign_out, ctx, auth.session_hash)
-    response = _redirect("/admin/login")
+        await in_thread(accounts.sign_out, ctx, auth.session_hash)
+    response = see_other("/admin/login")
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
 
@@ -221,18 +139,18 @@ async def logout_everywhere(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    return _redirect("/admin/queue/pending")
+    return see_other("/admin/queue/pending")
 
 
 async def queue_page(request: Request) -> Response:
     try:
         which = Queue(request.path_params["queue"])
     except ValueError:
-        return _page(html.page("Not found", "<p>There is no such queue.</p>"), 404)
+        return html_page(html.page("Not found", "<p>There is no such queue.</p>"), 404)
     try:
-        auth = await _signed_in(request)
+        auth = await signed_in(request)
     except AuthRequired:
-        return _redirect("/admin/login")
+        return see_other("/admin/login")
     params = request.query_params
     filters = {k: params.get(k, "") for k in ("site", "thread", "author", "text")}
     before = params.get("before", "")
@@ -244,9 +162,9 @@ async def queue_page(request: Request) -> Response:
         before_id=int(before) if before.isdigit() else None,
     )
     try:
-        items = await _call(mod.queue, _state(request).ctx, auth.actor, which, f)
+        items = await in_thread(mod.queue, admin_state(request).ctx, auth.actor, which, f)
     except ThreadlineError as exc:
-        return _page(
+        return html_page(
             html.page("Not available", html.notice(exc.message, True), auth.actor, auth.csrf_token),
             403 if exc.code != "not_found" else 404,
         )
@@ -255,7 +173,7 @@ async def queue_page(request: Request) -> Response:
     )
     next_before = items[-1].comment.id if len(items) == f.limit else None
     message = params.get("done") or params.get("error")
-    return _page(
+    return html_page(
         html.queue_page(
             auth.actor,
             auth.csrf_token,
@@ -271,35 +189,30 @@ async def queue_page(request: Request) -> Response:
 
 
 def _back(form: dict[str, list[str]]) -> str:
-    back = _one(form, "back")
+    back = form_value(form, "back")
     # Only our own dashboard pages: never an open redirect.
     return (
         back if back.startswith("/admin/") and not back.startswith("//") else "/admin/queue/pending"
     )
 
 
-def _with(url: str, key: str, message: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}{urlencode({key: message})}"
-
-
 async def act(request: Request) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     back = _back(form)
-    auth = await _form_poster(request, form, back)
+    auth = await form_poster(request, form, back)
     if isinstance(auth, Response):
         return auth
-    ctx, actor = _state(request).ctx, auth.actor
-    action = _one(form, "action")
+    ctx, actor = admin_state(request).ctx, auth.actor
+    action = form_value(form, "action")
     ids = [int(i) for i in form.get("id", []) if i.isdigit()][: mod.MAX_BULK]
-    reason = _one(form, "reason")
+    reason = form_value(form, "reason")
     try:
         if not ids:
             raise InvalidInput("Select at least one comment.")
         done = await _run(ctx, actor, action, ids, reason, form)
     except ThreadlineError as exc:
-        return _redirect(_with(back, "error", exc.message))
-    return _redirect(_with(back, "done", done))
+        return see_other(with_query(back, "error", exc.message))
+    return see_other(with_query(back, "done", done))
 
 
 async def _run(
@@ -311,29 +224,29 @@ async def _run(
     form: dict[str, list[str]],
 ) -> str:
     if action in ("approve", "reject") and len(ids) > 1:
-        outcomes = await _call(mod.bulk, ctx, actor, action, ids, reason)
+        outcomes = await in_thread(mod.bulk, ctx, actor, action, ids, reason)
         ok = sum(o.ok for o in outcomes)
         return f"{action.title()}d {ok} of {len(outcomes)} comments."
     target = ids[0]
     if action == "approve":
-        await _call(mod.approve, ctx, actor, target, reason)
+        await in_thread(mod.approve, ctx, actor, target, reason)
         return f"Approved comment {target}."
     if action == "reject":
-        await _call(mod.reject, ctx, actor, target, reason)
+        await in_thread(mod.reject, ctx, actor, target, reason)
         return f"Rejected comment {target}: {reason}."
     if action in ("feature", "unfeature"):
-        await _call(mod.feature, ctx, actor, target, action == "feature")
+        await in_thread(mod.feature, ctx, actor, target, action == "feature")
         return f"Comment {target} {'featured' if action == 'feature' else 'no longer featured'}."
     if action == "ban":
-        days = _one(form, "days")
-        result = await _call(
+        days = form_value(form, "days")
+        result = await in_thread(
             mod.ban_author,
             ctx,
             actor,
             target,
             reason,
             int(days) if days.isdigit() else None,
-            _one(form, "reject_comments") == "1",
+            form_value(form, "reject_comments") == "1",
         )
         return f"Banned the author; {len(result.rejected)} comment(s) rejected."
     raise InvalidInput("Unknown action.")
@@ -344,16 +257,16 @@ async def _run(
 
 async def audit_page(request: Request) -> Response:
     try:
-        auth = await _signed_in(request)
+        auth = await signed_in(request)
     except AuthRequired:
-        return _redirect("/admin/login")
+        return see_other("/admin/login")
     params = request.query_params
     filters = {k: params.get(k, "") for k in ("site", "action", "target")}
     export = params.get("format")
     try:
-        entries = await _call(
+        entries = await in_thread(
             mod.audit_log,
-            _state(request).ctx,
+            admin_state(request).ctx,
             auth.actor,
             site=filters["site"] or None,
             action=filters["action"] or None,
@@ -361,7 +274,7 @@ async def audit_page(request: Request) -> Response:
             limit=1000 if export else 200,
         )
     except ThreadlineError as exc:
-        return _page(
+        return html_page(
             html.page("Not available", html.notice(exc.message, True), auth.actor, auth.csrf_token),
             403,
         )
@@ -393,7 +306,7 @@ async def audit_page(request: Request) -> Response:
                 {k: json.dumps(v) if isinstance(v, dict) else _csv_safe(v) for k, v in r.items()}
             )
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=download)
-    return _page(html.audit_page(auth.actor, auth.csrf_token, entries, filters))
+    return html_page(html.audit_page(auth.actor, auth.csrf_token, entries, filters))
 
 
 def _csv_safe(value: object) -> object:
@@ -412,11 +325,6 @@ def _assets() -> dict[str, bytes]:
 
 
 def admin_routes() -> list[BaseRoute]:
-    from threadline.admin.alerts import alert_routes  # it builds on this module
-    from threadline.admin.privacy import privacy_routes  # it builds on this module
-    from threadline.admin.settings import settings_routes  # it builds on this module
-    from threadline.admin.webhooks import webhook_routes  # it builds on this module
-
     files = _assets()
 
     async def asset(request: Request) -> Response:

@@ -14,18 +14,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from threadline.admin import webhooks_html as pages
-from threadline.admin.settings import _message, _path_id, _refused
 from threadline.admin.settings_html import site_path
-from threadline.admin.views import (
-    _call,
-    _form,
-    _form_poster,
-    _one,
-    _page,
-    _redirect,
-    _signed_in,
-    _state,
-    _with,
+from threadline.admin.web import (
+    admin_state,
+    flash_message,
+    form_poster,
+    form_value,
+    html_page,
+    in_thread,
+    path_id,
+    read_form,
+    refused_page,
+    see_other,
+    signed_in,
+    with_query,
 )
 from threadline.domain.errors import AuthRequired, Conflict, InvalidInput, ThreadlineError
 from threadline.domain.models import Site
@@ -39,7 +41,7 @@ from threadline.storage.webhook_queries import Webhook
 
 
 def _client(request: Request) -> WebhookClient:
-    client = _state(request).webhooks
+    client = admin_state(request).webhooks
     assert client is not None, "create_app gives the dashboard its webhook client"
     return client
 
@@ -54,15 +56,15 @@ def _site_and_hooks(
 async def webhooks_page(request: Request) -> Response:
     slug = request.path_params["slug"]
     try:
-        auth = await _signed_in(request)
+        auth = await signed_in(request)
     except AuthRequired:
-        return _redirect("/admin/login")
+        return see_other("/admin/login")
     try:
-        site, hooks = await _call(_site_and_hooks, _state(request).ctx, auth, slug)
+        site, hooks = await in_thread(_site_and_hooks, admin_state(request).ctx, auth, slug)
     except ThreadlineError as exc:
-        return _refused(auth, exc)
-    message, error = _message(request)
-    return _page(
+        return refused_page(auth, exc)
+    message, error = flash_message(request)
+    return html_page(
         pages.webhooks_page(auth.actor, auth.csrf_token, site, hooks, message=message, error=error)
     )
 
@@ -70,27 +72,27 @@ async def webhooks_page(request: Request) -> Response:
 async def add_submit(request: Request) -> Response:
     slug = request.path_params["slug"]
     here = site_path(slug, "/webhooks")
-    form = await _form(request)
-    auth = await _form_poster(request, form, here)
+    form = await read_form(request)
+    auth = await form_poster(request, form, here)
     if isinstance(auth, Response):
         return auth
-    ctx = _state(request).ctx
+    ctx = admin_state(request).ctx
     try:
-        created = await _call(
+        created = await in_thread(
             webhooks.add_webhook,
             ctx,
             _client(request),
             auth.actor,
             slug,
-            _one(form, "url"),
+            form_value(form, "url"),
             form.get("events") or [],
-            _one(form, "description"),
+            form_value(form, "description"),
         )
     except InvalidInput as exc:
         try:
-            site, hooks = await _call(_site_and_hooks, ctx, auth, slug)
+            site, hooks = await in_thread(_site_and_hooks, ctx, auth, slug)
         except ThreadlineError as refused:
-            return _refused(auth, refused)
+            return refused_page(auth, refused)
         text = pages.webhooks_page(
             auth.actor,
             auth.csrf_token,
@@ -100,14 +102,14 @@ async def add_submit(request: Request) -> Response:
             error=True,
             values=form,
         )
-        return _page(text, 400)
+        return html_page(text, 400)
     except ThreadlineError as exc:
-        return _refused(auth, exc)
-    site, hooks = await _call(_site_and_hooks, ctx, auth, slug)
+        return refused_page(auth, exc)
+    site, hooks = await in_thread(_site_and_hooks, ctx, auth, slug)
     text = pages.webhooks_page(
         auth.actor, auth.csrf_token, site, hooks, secret=(created.webhook, created.secret)
     )
-    return _page(text)
+    return html_page(text)
 
 
 def _said(outcome: Outcome | None) -> tuple[str, bool]:
@@ -122,75 +124,79 @@ def _said(outcome: Outcome | None) -> tuple[str, bool]:
 
 
 async def webhook_submit(request: Request) -> Response:
-    webhook_id = _path_id(request)
-    form = await _form(request)
-    auth = await _form_poster(request, form, "/admin/sites")
+    webhook_id = path_id(request)
+    form = await read_form(request)
+    auth = await form_poster(request, form, "/admin/sites")
     if isinstance(auth, Response):
         return auth
-    ctx = _state(request).ctx
-    action = _one(form, "action")
+    ctx = admin_state(request).ctx
+    action = form_value(form, "action")
     try:
-        hook, site = await _call(webhooks.get_webhook, ctx, auth.actor, webhook_id)
+        hook, site = await in_thread(webhooks.get_webhook, ctx, auth.actor, webhook_id)
         here = site_path(site, "/webhooks")
         if action in ("pause", "resume"):
-            await _call(webhooks.set_paused, ctx, auth.actor, webhook_id, action == "pause")
+            await in_thread(webhooks.set_paused, ctx, auth.actor, webhook_id, action == "pause")
             done, error = (
                 ("Paused" if action == "pause" else "Resumed") + f" webhook {hook.id}.",
                 False,
             )
         elif action == "remove":
-            if _one(form, "confirm") != "1":  # the box the browser also requires
-                return _redirect(_with(here, "error", "Tick the box to remove the webhook."))
-            await _call(webhooks.remove_webhook, ctx, auth.actor, webhook_id)
+            if form_value(form, "confirm") != "1":  # the box the browser also requires
+                return see_other(with_query(here, "error", "Tick the box to remove the webhook."))
+            await in_thread(webhooks.remove_webhook, ctx, auth.actor, webhook_id)
             done, error = f"Removed webhook {hook.id}.", False
         elif action == "test":
-            outcome = await _call(webhooks.send_test, ctx, _client(request), auth.actor, webhook_id)
+            outcome = await in_thread(
+                webhooks.send_test, ctx, _client(request), auth.actor, webhook_id
+            )
             done, error = _said(outcome)
             here = pages.webhook_path(hook.id, "/deliveries")
         else:
-            return _redirect(_with(here, "error", "Unknown webhook action."))
+            return see_other(with_query(here, "error", "Unknown webhook action."))
     except Conflict as exc:
-        return _redirect(_with(pages.webhook_path(webhook_id, "/deliveries"), "error", exc.message))
+        return see_other(
+            with_query(pages.webhook_path(webhook_id, "/deliveries"), "error", exc.message)
+        )
     except ThreadlineError as exc:
-        return _refused(auth, exc)
-    return _redirect(_with(here, "error" if error else "done", done))
+        return refused_page(auth, exc)
+    return see_other(with_query(here, "error" if error else "done", done))
 
 
 async def deliveries_page(request: Request) -> Response:
     try:
-        auth = await _signed_in(request)
+        auth = await signed_in(request)
     except AuthRequired:
-        return _redirect("/admin/login")
-    ctx = _state(request).ctx
+        return see_other("/admin/login")
+    ctx = admin_state(request).ctx
     try:
-        hook, site = await _call(webhooks.get_webhook, ctx, auth.actor, _path_id(request))
-        _, found = await _call(webhooks.recent_deliveries, ctx, auth.actor, hook.id)
+        hook, site = await in_thread(webhooks.get_webhook, ctx, auth.actor, path_id(request))
+        _, found = await in_thread(webhooks.recent_deliveries, ctx, auth.actor, hook.id)
     except ThreadlineError as exc:
-        return _refused(auth, exc)
-    message, error = _message(request)
-    return _page(
+        return refused_page(auth, exc)
+    message, error = flash_message(request)
+    return html_page(
         pages.deliveries_page(auth.actor, auth.csrf_token, site, hook, found, message, error)
     )
 
 
 async def retry_submit(request: Request) -> Response:
-    delivery_id = _path_id(request)
-    form = await _form(request)
-    auth = await _form_poster(request, form, "/admin/sites")
+    delivery_id = path_id(request)
+    form = await read_form(request)
+    auth = await form_poster(request, form, "/admin/sites")
     if isinstance(auth, Response):
         return auth
-    ctx = _state(request).ctx
+    ctx = admin_state(request).ctx
     try:
-        retried = await _call(
+        retried = await in_thread(
             webhooks.retry_delivery, ctx, _client(request), auth.actor, delivery_id
         )
     except Conflict as exc:  # not failed (any more): sent meanwhile, or retried twice
-        return _redirect(_with("/admin/sites", "error", exc.message))
+        return see_other(with_query("/admin/sites", "error", exc.message))
     except ThreadlineError as exc:
-        return _refused(auth, exc)
+        return refused_page(auth, exc)
     message, error = _said(retried.outcome)
     back = pages.webhook_path(retried.webhook_id, "/deliveries")
-    return _redirect(_with(back, "error" if error else "done", message))
+    return see_other(with_query(back, "error" if error else "done", message))
 
 
 def webhook_routes() -> list[BaseRoute]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from threadline.admin.html import _csrf, _e, _when, notice, page
+from threadline.admin.html import csrf_input, esc, notice, page, time_html
 from threadline.admin.settings_html import site_path
 from threadline.domain.models import Site
 from threadline.domain.moderation import Actor
@@ -32,24 +32,24 @@ def _state(hook: Webhook) -> str:
 def _action(csrf: str, hook: Webhook, action: str, label: str, confirm: str = "") -> str:
     """One button's form; `confirm`: the label of a box that must be ticked first."""
     box = (
-        f'<label><input type="checkbox" name="confirm" value="1" required> {_e(confirm)}</label>'
+        f'<label><input type="checkbox" name="confirm" value="1" required> {esc(confirm)}</label>'
         if confirm
         else ""
     )
     return (
         f'<form method="post" action="{webhook_path(hook.id)}" class="inline webhook-{action}">'
-        f'{_csrf(csrf)}<input type="hidden" name="action" value="{action}">'
-        f'{box}<button type="submit">{_e(label)}</button></form>'
+        f'{csrf_input(csrf)}<input type="hidden" name="action" value="{action}">'
+        f'{box}<button type="submit">{esc(label)}</button></form>'
     )
 
 
 def _row(csrf: str, hook: Webhook) -> str:
     toggle = ("pause", "Pause") if hook.active else ("resume", "Resume")
     return (
-        f'<tr id="webhook-{hook.id}"><td><code>{_e(hook.url)}</code>'
-        f"<br><small>{_e(hook.description)}</small></td>"
-        f"<td>{_e(', '.join(hook.events))}</td><td>{_e(_state(hook))}</td>"
-        f"<td>{_when(hook.created_at)}<br><small>{_e(hook.created_by_name)}</small></td>"
+        f'<tr id="webhook-{hook.id}"><td><code>{esc(hook.url)}</code>'
+        f"<br><small>{esc(hook.description)}</small></td>"
+        f"<td>{esc(', '.join(hook.events))}</td><td>{esc(_state(hook))}</td>"
+        f"<td>{time_html(hook.created_at)}<br><small>{esc(hook.created_by_name)}</small></td>"
         f'<td><a href="{webhook_path(hook.id, "/deliveries")}">Deliveries</a> '
         f"{_action(csrf, hook, 'test', 'Send test')}{_action(csrf, hook, *toggle)}"
         f"{_action(csrf, hook, 'remove', 'Remove', 'with its deliveries')}</td></tr>"
@@ -67,12 +67,12 @@ def _add_form(site: Site, csrf: str, values: Mapping[str, Sequence[str]]) -> str
     description = (values.get("description") or [""])[0]
     return (
         f'<h2 id="add">Add a webhook</h2><form method="post" '
-        f'action="{site_path(site, "/webhooks")}" class="webhook-add">{_csrf(csrf)}'
+        f'action="{site_path(site, "/webhooks")}" class="webhook-add">{csrf_input(csrf)}'
         f'<label>Receiver URL <input name="url" type="url" required maxlength="2000" '
-        f'value="{_e(url)}" placeholder="https://hooks.example.com/threadline"></label>'
+        f'value="{esc(url)}" placeholder="https://hooks.example.com/threadline"></label>'
         f"<fieldset><legend>Events</legend>{boxes}</fieldset>"
         f'<label>Description <input name="description" maxlength="200" '
-        f'value="{_e(description)}"></label><button type="submit">Add webhook</button></form>'
+        f'value="{esc(description)}"></label><button type="submit">Add webhook</button></form>'
     )
 
 
@@ -94,7 +94,7 @@ def webhooks_page(
             f'<div class="notice secret" role="status"><p>Added webhook {hook.id}. Its signing '
             "secret is shown only now: copy it to the receiver, which checks the "
             "<code>Threadline-Signature</code> header with it.</p>"
-            f'<p><code class="secret-value">{_e(value)}</code></p></div>'
+            f'<p><code class="secret-value">{esc(value)}</code></p></div>'
         )
     rows = "".join(_row(csrf, h) for h in hooks)
     table = (
@@ -116,7 +116,7 @@ def webhooks_page(
 def _next(d: Delivery) -> str:
     if d.state != "pending":
         return ""
-    return "waits (webhook paused)" if d.next_attempt_at >= PARKED else _when(d.next_attempt_at)
+    return "waits (webhook paused)" if d.next_attempt_at >= PARKED else time_html(d.next_attempt_at)
 
 
 def deliveries_page(
@@ -133,7 +133,7 @@ def deliveries_page(
             return ""
         return (
             f'<form method="post" action="/admin/deliveries/{d.id}/retry" class="inline">'
-            f'{_csrf(csrf)}<button type="submit">Retry now</button></form>'
+            f'{csrf_input(csrf)}<button type="submit">Retry now</button></form>'
         )
 
     def about(d: Delivery) -> str:
@@ -142,11 +142,11 @@ def deliveries_page(
         return f"thread {d.thread_id}" if d.thread_id else "—"
 
     rows = "".join(
-        f'<tr id="delivery-{d.id}" class="state-{_e(d.state)}"><td>{d.id}</td>'
-        f"<td>{_when(d.occurred_at)}</td><td>{_e(d.event)}</td><td>{_e(about(d))}</td>"
-        f'<td class="state">{_e(d.state)}</td><td>{d.attempts}</td>'
-        f"<td>{_e(d.last_status) if d.last_status is not None else '—'}</td>"
-        f"<td>{_e(d.last_error or '')}</td>"
+        f'<tr id="delivery-{d.id}" class="state-{esc(d.state)}"><td>{d.id}</td>'
+        f"<td>{time_html(d.occurred_at)}</td><td>{esc(d.event)}</td><td>{esc(about(d))}</td>"
+        f'<td class="state">{esc(d.state)}</td><td>{d.attempts}</td>'
+        f"<td>{esc(d.last_status) if d.last_status is not None else '—'}</td>"
+        f"<td>{esc(d.last_error or '')}</td>"
         f"<td>{_next(d)}</td>"
         f"<td>{retry(d)}</td></tr>"
         for d in deliveries
@@ -158,7 +158,7 @@ def deliveries_page(
         if deliveries
         else '<p class="empty">No deliveries yet.</p>'
     )
-    back = f'<p><a href="{site_path(site, "/webhooks")}">All webhooks of {_e(site.name)}</a></p>'
-    facts = f"<p><code>{_e(hook.url)}</code> · {_e(_state(hook))}</p>"
+    back = f'<p><a href="{site_path(site, "/webhooks")}">All webhooks of {esc(site.name)}</a></p>'
+    facts = f"<p><code>{esc(hook.url)}</code> · {esc(_state(hook))}</p>"
     body = f"{notice(message, error)}{back}{facts}{table}"
     return page(f"Webhook {hook.id}: deliveries", body, actor, csrf)

@@ -70,7 +70,7 @@ def _settings_from_json(text: str) -> SiteSettings:
     return SiteSettings(**data)
 
 
-def _site(row: Row) -> Site:
+def site_from_row(row: Row) -> Site:
     # Every post and page reads its site; decoding the settings and word lists costs more
     # than reading the row, and the row rarely changes. Sites already built are found by
     # their whole row, so any change (from any process) is a new key: nothing goes stale.
@@ -129,7 +129,8 @@ COMMENT_COLUMNS = (
 )
 
 
-def _prefixed(alias: str) -> str:
+def comment_cols(alias: str) -> str:
+    """COMMENT_COLUMNS of the table aliased `alias` in a join ("c.id, c.thread_id, …")."""
     return ", ".join(f"{alias}.{col}" for col in COMMENT_COLUMNS.split(", "))
 
 
@@ -163,7 +164,7 @@ def _display_comment(row: Row) -> Comment:
     )
 
 
-def _comment(row: Row) -> Comment:
+def comment_from_row(row: Row) -> Comment:
     return Comment(
         id=row["id"],
         thread_id=row["thread_id"],
@@ -196,7 +197,7 @@ class CommentChange:
     status_changed: bool = False
 
 
-def _in_chunks(
+def in_chunks(
     values: Sequence[str | int], size: int = 200
 ) -> Iterator[tuple[str, dict[str, str | int]]]:
     """`IN (…)` lists of at most `size` named parameters — within every driver's limits.
@@ -259,14 +260,14 @@ class Gateway(
 
     def get_site(self, slug: str) -> Site | None:
         row = self._one("SELECT * FROM sites WHERE slug = :slug", {"slug": slug})
-        return _site(row) if row else None
+        return site_from_row(row) if row else None
 
     def get_site_by_id(self, site_id: int) -> Site | None:
         row = self._one("SELECT * FROM sites WHERE id = :id", {"id": site_id})
-        return _site(row) if row else None
+        return site_from_row(row) if row else None
 
     def list_sites(self) -> list[Site]:
-        return [_site(r) for r in self._all("SELECT * FROM sites ORDER BY slug")]
+        return [site_from_row(r) for r in self._all("SELECT * FROM sites ORDER BY slug")]
 
     def get_thread(self, site_id: int, key: str) -> Thread | None:
         row = self._one(
@@ -292,7 +293,7 @@ class Gateway(
             f"SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = :thread_id",
             {"thread_id": thread_id},
         )
-        return [_comment(r) for r in rows]
+        return [comment_from_row(r) for r in rows]
 
     def thread_display_comments(self, thread_id: int) -> list[Comment]:
         """Every comment of a thread as readers see it (body and email left out: unused)."""
@@ -327,7 +328,7 @@ class Gateway(
     def display_comments(self, ids: Sequence[int]) -> list[Comment]:
         """These comments as readers see them (body and email left out), in no set order."""
         found: list[Comment] = []
-        for marks, names in _in_chunks(ids, 500):
+        for marks, names in in_chunks(ids, 500):
             rows = self._all(f"SELECT {DISPLAY_COLUMNS} FROM comments WHERE id IN ({marks})", names)
             found.extend(_display_comment(r) for r in rows)
         return found
@@ -336,7 +337,7 @@ class Gateway(
         row = self._one(
             f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id", {"id": comment_id}
         )
-        return _comment(row) if row else None
+        return comment_from_row(row) if row else None
 
     def lock_comment(self, comment_id: int) -> Comment | None:
         """The comment's current state, locked until this write transaction ends.
@@ -359,7 +360,7 @@ class Gateway(
         row = self._one(
             f"SELECT {COMMENT_COLUMNS} FROM comments WHERE id = :id{lock}", {"id": comment_id}
         )
-        return _comment(row) if row else None
+        return comment_from_row(row) if row else None
 
     def edit_token_hash(self, comment_id: int) -> str | None:
         row = self._one("SELECT edit_token_hash FROM comments WHERE id = :id", {"id": comment_id})
@@ -375,18 +376,18 @@ class Gateway(
                 SELECT c.id, c.parent_id, chain.n + 1
                 FROM comments c JOIN chain ON c.id = chain.parent_id
             )
-            SELECT {_prefixed("c")}, chain.n AS n
+            SELECT {comment_cols("c")}, chain.n AS n
             FROM chain JOIN comments c ON c.id = chain.id
             WHERE chain.n > 0 ORDER BY chain.n DESC
             """,
             {"id": comment_id},
         )
-        return [_comment(r) for r in rows]
+        return [comment_from_row(r) for r in rows]
 
     def comment_counts(self, site_id: int, keys: Iterable[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(keys))
         counts = dict.fromkeys(wanted, 0)
-        for marks, names in _in_chunks(wanted):
+        for marks, names in in_chunks(wanted):
             rows = self._all(
                 f"SELECT key, comment_count FROM threads WHERE site_id = :site_id "
                 f"AND key IN ({marks})",
@@ -414,7 +415,7 @@ class Gateway(
             return (int(row["version"]) if row else 0), []
         rows = self._all(
             f"""
-            SELECT t.version AS thread_version, {_prefixed("c")}, c.moderated_at AS moderated_at,
+            SELECT t.version AS thread_version, {comment_cols("c")}, c.moderated_at AS moderated_at,
                 (SELECT COUNT(*) FROM comments r
                  WHERE r.parent_id = c.id AND r.status = 'published') AS reply_count
             FROM threads t
@@ -430,7 +431,7 @@ class Gateway(
         changes = [
             CommentChange(
                 int(r["changed_version"]),
-                replace(_comment(r), reply_count=int(r["reply_count"])),
+                replace(comment_from_row(r), reply_count=int(r["reply_count"])),
                 r["moderated_at"] is not None,
             )
             for r in rows
@@ -441,7 +442,7 @@ class Gateway(
     def thread_versions(self, site_slug: str, keys: Iterable[str]) -> dict[str, int]:
         """The current version of each existing thread among `keys` of one site."""
         found: dict[str, int] = {}
-        for marks, names in _in_chunks(list(dict.fromkeys(keys))):
+        for marks, names in in_chunks(list(dict.fromkeys(keys))):
             rows = self._all(
                 f"SELECT t.key AS key, t.version AS version FROM threads t "
                 f"JOIN sites s ON s.id = t.site_id WHERE s.slug = :slug AND t.key IN ({marks})",
@@ -475,7 +476,7 @@ class Gateway(
         except self._dialect.integrity_error as exc:
             raise AlreadyExists(f"A site with the slug {slug!r} already exists.") from exc
         assert row is not None
-        return _site(row)
+        return site_from_row(row)
 
     def update_site(
         self, site_id: int, name: str, origins: Sequence[str], settings: SiteSettings
@@ -491,7 +492,7 @@ class Gateway(
             },
         )
         assert row is not None
-        return _site(row)
+        return site_from_row(row)
 
     def upsert_thread(
         self, site_id: int, key: str, title: str | None, url: str | None, now: datetime
@@ -608,7 +609,7 @@ class Gateway(
             },
         )
         assert row is not None
-        return _comment(row)
+        return comment_from_row(row)
 
     def update_comment_body(self, comment_id: int, body: str, html: str, now: datetime) -> Comment:
         row = self._one(
@@ -617,7 +618,7 @@ class Gateway(
             {"id": comment_id, "body": body, "html": html, "now": to_us(now)},
         )
         assert row is not None
-        return _comment(row)
+        return comment_from_row(row)
 
     def mark_deleted(self, comment_id: int, now: datetime) -> Comment:
         """Status deleted and the personal content gone; the row stays for the tree's shape."""
@@ -631,7 +632,7 @@ class Gateway(
             {"id": comment_id, "now": to_us(now)},
         )
         assert row is not None
-        return _comment(row)
+        return comment_from_row(row)
 
     def count_visible_replies(self, comment_id: int) -> int:
         """Direct replies a thread page shows: published ones, and removed ones kept as
@@ -678,7 +679,7 @@ class Gateway(
             {"id": comment_id, "up": up, "down": down},
         )
         assert row is not None
-        return _comment(row)
+        return comment_from_row(row)
 
     def ensure_server_value(self, name: str, candidate: str) -> str:
         """The stored value, or `candidate` stored now; concurrent instances agree on one."""

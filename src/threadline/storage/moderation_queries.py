@@ -41,7 +41,7 @@ def _info(row: Any) -> ModerationInfo:
     )
 
 
-def _ban(row: Any) -> Ban:
+def ban_from_row(row: Any) -> Ban:
     created = from_us(row["created_at"])
     assert created is not None
     return Ban(
@@ -74,15 +74,15 @@ def _audit(row: Any) -> AuditEntry:
 
 
 def _comment_row(row: Any) -> Comment:
-    from threadline.storage.gateway import _comment  # Gateway imports this module
+    from threadline.storage.gateway import comment_from_row  # Gateway imports this module
 
-    return _comment(row)
+    return comment_from_row(row)
 
 
 def _comment_columns(alias: str) -> str:
-    from threadline.storage.gateway import _prefixed
+    from threadline.storage.gateway import comment_cols
 
-    return _prefixed(alias)
+    return comment_cols(alias)
 
 
 def _site_filter(site_ids: Sequence[int] | None, column: str) -> tuple[str, dict[str, int]]:
@@ -286,7 +286,7 @@ class ModerationQueries(Queries):
             "ORDER BY id DESC LIMIT 1",
             {"site": site_id, "key": author_key, "now": to_us(now)},
         )
-        return _ban(row) if row else None
+        return ban_from_row(row) if row else None
 
     def insert_ban(
         self,
@@ -309,14 +309,14 @@ class ModerationQueries(Queries):
                 "ends": to_us(ends_at) if ends_at else None,
             },
         )
-        return _ban(row)
+        return ban_from_row(row)
 
     def lift_ban(self, ban_id: int, now: datetime) -> Ban | None:
         row = self._one(
             "UPDATE bans SET lifted_at = :now WHERE id = :id AND lifted_at IS NULL RETURNING *",
             {"id": ban_id, "now": to_us(now)},
         )
-        return _ban(row) if row else None
+        return ban_from_row(row) if row else None
 
     # -- queues --------------------------------------------------------------------------
 

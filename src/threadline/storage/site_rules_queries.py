@@ -26,15 +26,15 @@ def word_lists_from_json(text: str | None) -> SiteWordLists:
 
 
 def _site_row(row: Any) -> Site:
-    from threadline.storage.gateway import _site  # Gateway imports this module
+    from threadline.storage.gateway import site_from_row  # Gateway imports this module
 
-    return _site(row)
+    return site_from_row(row)
 
 
 def _ban_row(row: Any) -> Ban:
-    from threadline.storage.moderation_queries import _ban
+    from threadline.storage.moderation_queries import ban_from_row
 
-    return _ban(row)
+    return ban_from_row(row)
 
 
 class SiteRulesQueries(Queries):
