@@ -1,6 +1,7 @@
 """Moderation quality and cost, measured on the labelled sets in ../shared/data.
 
     .venv/bin/python bench/moderation_eval.py [--data ../shared/data] [--quick]
+        [--only cost,toxicity,spam,bias]
 
 Prints, on one CPU core (BLAS limited to one thread):
 * toxicity ROC-AUC on the Wikipedia talk set (all / labelled without / with the parent as
@@ -56,7 +57,7 @@ from threadline.moderation.spam import (  # noqa: E402
     training_ham,
     without_links,
 )
-from threadline.moderation.toxicity import BASE_FEATURES, ToxicityScorer  # noqa: E402
+from threadline.moderation.toxicity import BASE_FEATURES, FEATURES, ToxicityScorer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from toxicity_training import (  # noqa: E402
@@ -138,6 +139,8 @@ def toxicity_section(data: Path, scorer: ToxicityScorer, config: PolicyConfig, q
     x = base_rows(scorer, texts)
     neutral = base_rows(scorer, training.neutral)
     print(auc_row("network on repaired text (toxic)", y, x[:, 0], ctx))
+    toxblock = x[:, FEATURES.index("toxblock_toxic")]
+    print(auc_row("tox-block network on repaired text (toxic)", y, toxblock, ctx))
     base = len(BASE_FEATURES)
     earlier = np.zeros(len(y))
     for f in range(FOLDS):
@@ -281,6 +284,17 @@ def cost_section(data: Path, quick: bool) -> Moderator:
         cpu_ms.append((time.thread_time() - start_cpu) * 1000)
         wall_ms.append((time.perf_counter() - start) * 1000)
     per_cpu, per_wall = np.array(cpu_ms), np.array(wall_ms)
+    alone_cpu, alone_wall = [], []
+    for text in sample[: 500 if quick else 2000]:
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        moderator.toxicity.score(text)
+        alone_cpu.append((time.thread_time() - start_cpu) * 1000)
+        alone_wall.append((time.perf_counter() - start) * 1000)
+    print(
+        "  one comment at a time (toxicity scorer alone), CPU time: "
+        f"p50 {np.percentile(alone_cpu, 50):.1f} ms, p99 {np.percentile(alone_cpu, 99):.1f} ms, "
+        f"max {max(alone_cpu):.1f} ms; wall-clock p99 {np.percentile(alone_wall, 99):.1f} ms"
+    )
     print(
         "  one comment at a time (whole pipeline), CPU time: "
         f"p50 {np.percentile(per_cpu, 50):.1f} ms, p99 {np.percentile(per_cpu, 99):.1f} ms, "
@@ -338,13 +352,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--quick", action="store_true", help="smaller samples")
+    parser.add_argument(
+        "--only",
+        default="cost,toxicity,spam,bias",
+        help="comma-separated parts to run (cost always loads the models)",
+    )
     args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
     config = PolicyConfig()
     print(f"threadline moderation benchmark — numpy {np.__version__}, one BLAS thread")
     moderator = cost_section(args.data, args.quick)
-    toxicity_section(args.data, moderator.toxicity, config, args.quick)
-    spam_section(args.data)
-    bias_section(moderator, config)
+    if "toxicity" in parts:
+        toxicity_section(args.data, moderator.toxicity, config, args.quick)
+    if "spam" in parts:
+        spam_section(args.data)
+    if "bias" in parts:
+        bias_section(moderator, config)
     return 0
 
 

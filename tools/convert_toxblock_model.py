@@ -18,10 +18,12 @@ It needs only `numpy` and `h5py` (a throwaway venv is enough):
     python3 -m venv /tmp/convenv && /tmp/convenv/bin/pip install numpy h5py
     pip download --no-deps tox-block==0.1.2 -d /tmp/tb
     /tmp/convenv/bin/python tools/convert_toxblock_model.py \
-        /tmp/tb/tox_block-0.1.2-py3-none-any.whl --out /tmp/tbm32
+        /tmp/tb/tox_block-0.1.2-py3-none-any.whl --out src/threadline/moderation/models
 
-The files are not packaged: the experiment of issue #4 (`tools/toxblock_features.py`,
-`tools/toxblock_experiment.py`, docs/benchmarks.md) found no gain worth shipping them for.
+The packaged files are this script's float32 output (the default; `--float16` would halve
+the weights' size and move the outputs by ≈ 6.5e-5), licence included (`LICENSE-tox-block`).
+The combiner reads only the network's six logits (issue #4: `tools/toxblock_features.py`,
+`tools/toxblock_experiment.py`, docs/benchmarks.md).
 
 The pickle is read with an unpickler that allows only the two classes it holds (replaced
 by inert stand-ins) and the `collections` containers of the tokenizer: nothing in it runs.

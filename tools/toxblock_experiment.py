@@ -29,10 +29,11 @@ two stages so that the expensive part runs once per fold partition and both desi
   machine, where the whole nested run takes ≈ 10 min alone).
   `--salt` deals the comments into other folds, as `tools/toxicity_resplit.py` does.
 * `evaluate`: the combiner's selection and fit per outer fold, as `fit_selected` does it, for
-  (a) the shipped features and (b) the same plus tox-block's six logits and 50 hidden units
-  (`--toxblock`, from `tools/toxblock_features.py`), whose penalty the inner cross-validation
-  chooses among `HIDDEN_PENALTIES` as it does for the packaged network's hidden units
-  (`--no-hidden`: its logits only). Prints the nested ROC-AUC of both per partition and, for
+  (a) the features shipped before issue #4 (the package's without its `toxblock_*` logits)
+  and (b) the same plus tox-block's six logits and 50 hidden units (`--toxblock`, from
+  `tools/toxblock_features.py`), whose penalty the inner cross-validation chooses among
+  `HIDDEN_PENALTIES` as it does for the packaged network's hidden units (`--no-hidden`: its
+  logits only, the design shipped since). Prints the nested ROC-AUC of both per partition and, for
   the first, the paired bootstrap interval of (b) − (a).
 """
 
@@ -68,6 +69,10 @@ from threadline.moderation.logistic import LogisticModel, fit_logistic
 from threadline.moderation.toxicity import FEATURES
 
 TOXBLOCK_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
+# Design (a) is the design shipped before issue #4: the package's features without the
+# tox-block logits it has carried since (the features file supplies them for design (b)).
+BEFORE = np.array([not name.startswith("toxblock_") for name in FEATURES])
+FEATURES_BEFORE = tuple(name for name, kept in zip(FEATURES, BEFORE, strict=True) if kept)
 
 
 def load_data(data_dir: Path, salt: str) -> TrainingSet:
@@ -111,10 +116,10 @@ class Design:
         self.rows = rows
         self.neutral = neutral
         self.names = tuple(names)
-        extra = self.names[len(FEATURES) :]
-        self.hidden = np.concatenate([HIDDEN, np.zeros(len(extra), bool)])
+        extra = self.names[len(FEATURES_BEFORE) :]
+        self.hidden = np.concatenate([HIDDEN[BEFORE], np.zeros(len(extra), bool)])
         self.extra_hidden = np.array(
-            [False] * len(FEATURES) + [n.startswith("tb_hidden_") for n in extra]
+            [False] * len(FEATURES_BEFORE) + [n.startswith("tb_hidden_") for n in extra]
         )
 
     def penalty_grid(self) -> list[tuple[float, ...]]:
@@ -212,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
 
     scorer = placeholder_scorer()
     data = load_data(args.data, "")
-    rows = base_rows(scorer, data.texts)
-    neutral = base_rows(scorer, data.neutral)
+    rows = base_rows(scorer, data.texts)[:, BEFORE]
+    neutral = base_rows(scorer, data.neutral)[:, BEFORE]
     with np.load(args.toxblock) as tb:
         tb_rows = np.hstack([tb["logits"], tb["hidden"]])
         tb_neutral = np.hstack([tb["neutral_logits"], tb["neutral_hidden"]])
@@ -224,11 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names += [f"tb_hidden_{k:02d}" for k in range(width)]
     designs = {
-        "a": Design(rows, neutral, FEATURES),
+        "a": Design(rows, neutral, FEATURES_BEFORE),
         "b": Design(
             np.hstack([rows, tb_rows]),
             np.vstack([neutral.T, tb_neutral.T]).T,
-            FEATURES + tuple(names),
+            FEATURES_BEFORE + tuple(names),
         ),
     }
     saved: dict[str, np.ndarray] = {}

@@ -12,9 +12,10 @@ same n-grams (`NgramModel`).
 The design is chosen by cross-validation inside the training rows (`fit_selected`): each
 candidate n-gram setting (`NGRAM_CANDIDATES`: regularization C, weight of the Davidson
 tweets) gets out-of-fold n-gram logits over the training rows (inner folds), and each
-combiner setting (`HIDDEN_PENALTIES`: how hard the network's 50 hidden units are held back)
-is cross-validated on them over the same inner folds; the pair with the best inner ROC-AUC
-is fitted on all the training rows. The honest estimate is nested: for each of 5 outer
+combiner setting (`HIDDEN_PENALTIES`: how hard the first network's 50 hidden units are held
+back; tox-block's six logits, like the other features, keep COMBINER_L2) is cross-validated
+on them over the same inner folds; the pair with the best inner ROC-AUC is fitted on all
+the training rows. The honest estimate is nested: for each of 5 outer
 folds (CRC-32 of the text) this whole selection and fit runs without that fold, which it
 then scores.
 """
@@ -52,7 +53,7 @@ IDENTITY_WEIGHT = 0.2
 # neutral "I am a queer man." was held.
 NEUTRAL_NGRAM_WEIGHT = 1.0
 NGRAM = FEATURES.index("ngrams")
-HIDDEN = np.array([name.startswith("hidden_") for name in FEATURES])
+HIDDEN = np.array([name.startswith("hidden_") for name in FEATURES])  # the first network's
 
 
 @dataclass(frozen=True)
@@ -261,8 +262,8 @@ def fit_combiner(
 ) -> LogisticModel:
     """The combiner on rows `x` (labels `y`) plus the neutral rows (`neutral_examples`).
 
-    Every feature has the L2 penalty COMBINER_L2 but the network's hidden units, which
-    have `hidden_penalty`.
+    Every feature has the L2 penalty COMBINER_L2 but the first network's hidden units,
+    which have `hidden_penalty`.
     """
     penalties = np.where(HIDDEN, hidden_penalty, COMBINER_L2)
     if neutral is None or not len(neutral):

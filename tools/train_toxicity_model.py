@@ -1,6 +1,6 @@
 """Fit the toxicity n-gram model and combiner (models/toxicity_ngrams.json, _combiner.json).
 
-    .venv/bin/python tools/train_toxicity_model.py ../shared/data
+    .venv/bin/python tools/train_toxicity_model.py ../shared/data [--skip-cv]
 
 Needs scikit-learn and SciPy (the `dev` extra) for the n-gram regression; the package
 scores with numpy alone.
@@ -10,13 +10,13 @@ scores with numpy alone.
   (`toxicity_training.fit_ngrams`), fitted on the Wikipedia talk comments
   (`wiki_talk_cat_large.csv`) plus toxic comments from the Civil Comments sample and the
   Davidson tweets as extra positives (`toxicity_training.extra_toxic`).
-* The combiner is a logistic regression over the BiLSTM's six logits and 50 hidden units,
-  word-list counts, surface features and the n-gram logit
-  (`threadline.moderation.toxicity.FEATURES`), fitted on the Wikipedia comments with
-  out-of-fold n-gram logits (each from a model fitted without that comment's fold), since
-  unseen comments get such logits.
-* The n-gram model's C and Davidson weight and the combiner's penalty on the hidden units
-  are chosen by cross-validation within the rows being fitted
+* The combiner is a logistic regression over the first BiLSTM's six logits and 50 hidden
+  units, word-list counts, surface features, the n-gram logit and the second BiLSTM's
+  (tox-block's) six logits (`threadline.moderation.toxicity.FEATURES`), fitted on the
+  Wikipedia comments with out-of-fold n-gram logits (each from a model fitted without that
+  comment's fold), since unseen comments get such logits.
+* The n-gram model's C and Davidson weight and the combiner's penalty on the first
+  network's hidden units are chosen by cross-validation within the rows being fitted
   (`toxicity_training.fit_selected`).
 
 Quality: nested 5-fold cross-validation (folds by CRC-32 of the text): every comment is
@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from toxicity_training import (
     COMBINER_L2,
     IDENTITY_WEIGHT,
-    NGRAM,
     PRUNE,
     SHORT_WEIGHT,
     TrainingSet,
@@ -55,7 +54,7 @@ OUT = Path(__file__).resolve().parent.parent / "src/threadline/moderation/models
 
 
 def placeholder_scorer() -> ToxicityScorer:
-    """The packaged network and word lists with empty combiner and n-gram model."""
+    """The packaged networks and word lists with empty combiner and n-gram model."""
     n = len(FEATURES)
     combiner = LogisticModel(FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
     return ToxicityScorer.from_package(combiner=combiner, ngrams=NgramModel({}, 0.0))
@@ -112,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             nested_cross_validated_roc_auc=auc,
         )
     )
-    for name, w in zip(FEATURES[: NGRAM + 1], combiner.weights, strict=False):
-        print(f"  {name:14s} {w:+.3f}")
+    for name, w in zip(FEATURES, combiner.weights, strict=True):
+        if not name.startswith("hidden_"):
+            print(f"  {name:22s} {w:+.3f}")
     print(
         f"wrote {args.out}/toxicity_ngrams.json ({len(ngrams.weights):,} weights), "
         "toxicity_combiner.json"

@@ -144,6 +144,17 @@ def test_hidden_units_and_logits_agree_with_the_network(moderator: Moderator) ->
     assert empty_hidden.shape == (0, 50) and empty_logits.shape == (0, 6)
 
 
+def test_features_end_with_toxblock_logits(moderator: Moderator) -> None:
+    scorer = moderator.toxicity
+    texts = ["You are a stupid idiot", "Thanks for the thoughtful article."]
+    x = scorer.features(texts)
+    _, logits = scorer.toxblock.read([scorer.repair(t) for t in texts])
+    first = FEATURES.index("toxblock_toxic")
+    assert FEATURES[first:] == tuple(f"toxblock_{label}" for label in FEATURES[:6])
+    assert np.allclose(x[:, first:], logits)
+    assert x[0, first] > x[1, first]
+
+
 def test_hidden_units_come_from_the_most_toxic_window(moderator: Moderator) -> None:
     scorer = moderator.toxicity
     words = (

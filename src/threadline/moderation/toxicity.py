@@ -1,16 +1,17 @@
-"""Toxicity: the packaged BiLSTM plus word and surface features, combined by a small model.
+"""Toxicity: two packaged BiLSTMs plus word and surface features, combined by a small model.
 
-The network (`bilstm.ToxicityNet`) reads a repaired copy of the text: Unicode folded and
-words it does not know but could ("sh1t", "stuuupid", "'idiot'") replaced by the spelling it
-knows, and a text longer than the network's 100 words in windows of 100 (the largest
-output counts). Its six outputs (as logits), counts of swear words and of insults, second
-person pronouns, exclamation and question marks, the share of capitals and the length go
-into a logistic combiner (`models/toxicity_combiner.json`), together with the network's
-50 hidden units (the layer its six outputs are read from) and the logit of a linear model
-over word and character n-grams (`ngrams.NgramModel`, `models/toxicity_ngrams.json`), which
-reads the words the network does not know. Both were fitted by
-`tools/train_toxicity_model.py`. The result routes comments to human review; the policy
-never rejects on it alone.
+The networks (`bilstm.ToxicityNet`: `toxic-comment-classifier`'s and `tox-block`'s, both
+trained on the Jigsaw Wikipedia comments) read a repaired copy of the text: Unicode folded
+and words the first does not know but could ("sh1t", "stuuupid", "'idiot'") replaced by the
+spelling it knows, and a text longer than 100 words in windows of 100 (the largest output
+counts, `ToxicityNet.read`). The first network's six outputs (as logits) and 50 hidden units
+(the layer its outputs are read from), counts of swear words and of insults, second person
+pronouns, exclamation and question marks, the share of capitals and the length go into a
+logistic combiner (`models/toxicity_combiner.json`), together with the logit of a linear
+model over word and character n-grams (`ngrams.NgramModel`, `models/toxicity_ngrams.json`),
+which reads the words the networks do not know, and tox-block's six logits (its hidden
+units are not used). Both were fitted by `tools/train_toxicity_model.py`. The result routes
+comments to human review; the policy never rejects on it alone.
 
 With the parent comment as context, text quoted from the parent (lines starting with ">",
 or five or more words copied from it) is not held against the reply, and the reason names
@@ -49,7 +50,14 @@ BASE_FEATURES = (
     "length",
 )
 HIDDEN_UNITS = 50
-FEATURES = (*BASE_FEATURES, "ngrams", *(f"hidden_{k:02d}" for k in range(HIDDEN_UNITS)))
+# tox-block's six logits, after the first network's hidden units.
+TOXBLOCK_FEATURES = tuple(f"toxblock_{label}" for label in BASE_FEATURES[:6])
+FEATURES = (
+    *BASE_FEATURES,
+    "ngrams",
+    *(f"hidden_{k:02d}" for k in range(HIDDEN_UNITS)),
+    *TOXBLOCK_FEATURES,
+)
 _SECOND_PERSON = frozenset(
     {"you", "your", "yours", "yourself", "yourselves", "you're", "youre", "u", "ur", "ya"}
 )
@@ -96,10 +104,12 @@ class ToxicityScorer:
         swearing: WordList,
         insults: WordList,
         ngrams: NgramModel | None = None,
+        toxblock: ToxicityNet | None = None,
     ) -> None:
         if combiner.features != FEATURES:
             raise ValueError(f"combiner features {combiner.features} != {FEATURES}")
         self.net = net
+        self.toxblock = toxblock if toxblock is not None else ToxicityNet.from_package("toxblock")
         self.combiner = combiner
         self.ngrams = ngrams if ngrams is not None else NgramModel.from_package()
         self._swearing = swearing
@@ -115,8 +125,9 @@ class ToxicityScorer:
         net: ToxicityNet | None = None,
         combiner: LogisticModel | None = None,
         ngrams: NgramModel | None = None,
+        toxblock: ToxicityNet | None = None,
     ) -> ToxicityScorer:
-        """The packaged network, n-gram model, combiner and word lists (or those given)."""
+        """The packaged networks, n-gram model, combiner and word lists (or those given)."""
         folder = resources.files("threadline.moderation")
         if combiner is None:
             combiner = LogisticModel.from_json(
@@ -130,7 +141,7 @@ class ToxicityScorer:
             )
         )
         insults = WordList.packaged("insults")
-        return cls(net or ToxicityNet.from_package(), combiner, swearing, insults, ngrams)
+        return cls(net or ToxicityNet.from_package(), combiner, swearing, insults, ngrams, toxblock)
 
     # -- features --------------------------------------------------------------------------
 
@@ -166,51 +177,28 @@ class ToxicityScorer:
         return text + "\n" + " ".join(extra) if extra else text
 
     def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """The network's logits for each (repaired) text, (N, 6)."""
+        """The first network's logits for each (repaired) text, (N, 6)."""
         return self.hidden_logits(texts)[1]
 
     def hidden_logits(
         self, texts: Sequence[str]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """The network's hidden units (N, 50) and logits (N, 6) for each (repaired) text.
-
-        The network reads at most 100 words; a longer text is read in windows of 100 words
-        from its end (the last window is what the original package reads), and each output
-        is the largest over the windows, so abuse cannot hide at the start of a long text.
-        """
-        windows: list[list[int]] = []
-        owner: list[int] = []
-        n = self.net.maxlen
-        for k, text in enumerate(texts):
-            ids = self.net.ids(self.repair(text))
-            for end in range(len(ids), 0, -n):
-                windows.append(ids[max(0, end - n) : end])
-                owner.append(k)
-            if not ids:
-                windows.append([])
-                owner.append(k)
-        hidden, logits = self.net.hidden_logits_ids(windows)
-        rows = np.asarray(owner, dtype=np.intp)
-        out_logits = np.full((len(texts), len(self.net.labels)), -np.inf)
-        np.maximum.at(out_logits, rows, logits.astype(np.float64))
-        # The hidden units come from one window, the most toxic (windows run in text order
-        # per comment, so the last of equal ones wins): a unit-wise maximum would mix in
-        # what the civil windows of a long comment look like.
-        best = np.full(len(texts), -np.inf)
-        np.maximum.at(best, rows, logits[:, 0].astype(np.float64))
-        pick = np.zeros(len(texts), np.intp)
-        pick[rows[logits[:, 0] >= best[rows]]] = np.flatnonzero(logits[:, 0] >= best[rows])
-        return hidden[pick].astype(np.float64), out_logits
+        """The first network's hidden units (N, 50) and logits (N, 6) for each (repaired)
+        text, read in windows of 100 words (`ToxicityNet.read`)."""
+        return self.net.read([self.repair(t) for t in texts])
 
     def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """The combiner's input, one row per text (see FEATURES)."""
         rows = np.zeros((len(texts), len(FEATURES)), np.float64)
         if not texts:
             return rows
-        hidden, rows[:, :6] = self.hidden_logits(texts)
+        repaired = [self.repair(t) for t in texts]
+        hidden, rows[:, :6] = self.net.read(repaired)
         base = len(BASE_FEATURES)
         rows[:, base] = self.ngrams.logits([self.ngram_text(t) for t in texts])
-        rows[:, base + 1 :] = hidden
+        second = base + 1 + HIDDEN_UNITS
+        rows[:, base + 1 : second] = hidden
+        rows[:, second:] = self.toxblock.read(repaired)[1]
         for k, text in enumerate(texts):
             words = tokens(fold(text))
             letters = [c for c in text if c.isalpha()]
