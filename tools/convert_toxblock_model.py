@@ -25,25 +25,25 @@ the weights' size and move the outputs by ≈ 6.5e-5), licence included (`LICENS
 The combiner reads only the network's six logits (issue #4: `tools/toxblock_features.py`,
 `tools/toxblock_experiment.py`, docs/benchmarks.md).
 
-The pickle is read with an unpickler that allows only the two classes it holds (replaced
-by inert stand-ins) and the `collections` containers of the tokenizer: nothing in it runs.
+The pickle is read by `keras_tokenizer.restricted_load`, which allows only the two classes
+it holds (replaced by inert stand-ins) and the `collections` containers of the tokenizer:
+nothing in it runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import hashlib
 import io
 import json
-import pickle
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import h5py  # type: ignore[import-untyped]
 import numpy as np
+from keras_tokenizer import restricted_load, vocab_file
 
 WHEEL_NAME = "tox_block-0.1.2-py3-none-any.whl"
 WEIGHTS = "tox_block/trained_models/lstm_model_0.1.2.h5"
@@ -70,49 +70,23 @@ TENSORS = {
 }
 
 
-class _Inert:
-    """Stand-in for the pickled classes: only holds the state it is given."""
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    _ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
-        ("tox_block.data_processing.preprocessors", "TokenSequencer"): _Inert,
-        ("keras_preprocessing.text", "Tokenizer"): _Inert,
-        ("collections", "OrderedDict"): collections.OrderedDict,
-        ("collections", "defaultdict"): collections.defaultdict,
-        ("builtins", "int"): int,
-    }
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self._ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}") from None
+TOKENIZER_CLASSES = (
+    ("tox_block.data_processing.preprocessors", "TokenSequencer"),
+    ("keras_preprocessing.text", "Tokenizer"),
+)
 
 
 def read_tokenizer(data: bytes, activation: str) -> dict[str, Any]:
-    sequencer = _SafeUnpickler(io.BytesIO(data)).load().__dict__
-    state = sequencer["tokenizer"].__dict__
-    num_words = int(state["num_words"])
+    sequencer = restricted_load(data, TOKENIZER_CLASSES).__dict__
     if int(sequencer["max_sequence_length"]) != MAXLEN:
         raise SystemExit(f"unexpected sequence length {sequencer['max_sequence_length']}")
-    if state["oov_token"] is not None or state["char_level"]:
-        raise SystemExit("unexpected tokenizer settings; the numpy tokenizer would not match")
-    index_word = {int(i): str(w) for i, w in state["index_word"].items()}
-    return {
-        "format": "threadline-keras-tokenizer/1",
-        "source": "tox-block 0.1.2 (encoder_0.1.2.pkl, lstm_model_0.1.2.h5)",
-        "filters": state["filters"],
-        "split": state["split"],
-        "lower": bool(state["lower"]),
-        "num_words": num_words,
-        "maxlen": MAXLEN,
-        "padding": "pre",
-        "truncating": "pre",
-        "labels": LABELS,
-        "recurrent_activation": activation,
-        "words": [index_word[i] for i in range(1, num_words)],
-    }
+    return vocab_file(
+        sequencer["tokenizer"].__dict__,
+        "tox-block 0.1.2 (encoder_0.1.2.pkl, lstm_model_0.1.2.h5)",
+        MAXLEN,
+        LABELS,
+        extra={"recurrent_activation": activation},
+    )
 
 
 def read_weights(data: bytes) -> tuple[dict[str, np.ndarray], str]:

@@ -15,25 +15,25 @@ It needs only `numpy` and `h5py` (a throwaway venv is enough; neither Keras nor 
     /tmp/convenv/bin/python tools/convert_toxicity_model.py \\
         /tmp/tcc/toxic_comment_classifier-0.3.0-py3-none-any.whl
 
-The pickle is read with an unpickler that only allows the Tokenizer class (replaced by an
-inert stand-in) and the `collections` containers it holds: nothing in it is executed.
+The pickle is read by `keras_tokenizer.restricted_load`, which allows only the Tokenizer
+class (replaced by an inert stand-in) and the `collections` containers it holds: nothing in
+it is executed.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import hashlib
 import io
 import json
-import pickle
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import h5py  # type: ignore[import-untyped]
 import numpy as np
+from keras_tokenizer import restricted_load, vocab_file
 
 WHEEL_NAME = "toxic_comment_classifier-0.3.0-py3-none-any.whl"
 WEIGHTS = "toxic_classifier/model/model.weights.h5"
@@ -60,46 +60,15 @@ TENSORS = {
 }
 
 
-class _Tokenizer:
-    """Stand-in for keras.src.legacy.preprocessing.text.Tokenizer: only holds its state."""
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    _ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
-        ("keras.src.legacy.preprocessing.text", "Tokenizer"): _Tokenizer,
-        ("keras.preprocessing.text", "Tokenizer"): _Tokenizer,
-        ("collections", "OrderedDict"): collections.OrderedDict,
-        ("collections", "defaultdict"): collections.defaultdict,
-        ("builtins", "int"): int,
-    }
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self._ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}") from None
+TOKENIZER_CLASSES = (
+    ("keras.src.legacy.preprocessing.text", "Tokenizer"),
+    ("keras.preprocessing.text", "Tokenizer"),
+)
 
 
 def read_tokenizer(data: bytes) -> dict[str, Any]:
-    state = _SafeUnpickler(io.BytesIO(data)).load().__dict__
-    num_words = int(state["num_words"])
-    index_word = {int(i): str(w) for i, w in state["index_word"].items()}
-    words = [index_word[i] for i in range(1, num_words)]
-    if state["oov_token"] is not None or state["char_level"] or state["analyzer"] is not None:
-        raise SystemExit("unexpected tokenizer settings; the numpy tokenizer would not match")
-    return {
-        "format": "threadline-keras-tokenizer/1",
-        "source": "toxic-comment-classifier 0.3.0 (tokenizer.pickle)",
-        "filters": state["filters"],
-        "split": state["split"],
-        "lower": bool(state["lower"]),
-        "num_words": num_words,
-        "maxlen": MAXLEN,
-        "padding": "pre",
-        "truncating": "pre",
-        "labels": LABELS,
-        "words": words,
-    }
+    state = restricted_load(data, TOKENIZER_CLASSES).__dict__
+    return vocab_file(state, "toxic-comment-classifier 0.3.0 (tokenizer.pickle)", MAXLEN, LABELS)
 
 
 def read_weights(data: bytes) -> dict[str, np.ndarray]:
