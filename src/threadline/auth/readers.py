@@ -43,14 +43,19 @@ class Reader:
 
     @property
     def author_key(self) -> str:
-        return AUTHOR_KEY_PREFIX + self.sub
+        return account_key(self.sub)
+
+
+def account_key(reader_id: str) -> str:
+    """The author key of a signed-in reader's account (history, bans, rate limits)."""
+    return AUTHOR_KEY_PREFIX + reader_id
 
 
 def author_key(name: str, email: str | None, reader_id: str | None = None) -> str:
     """Who an author is, for history, bans and rate limits, live and imported alike: a
     signed-in reader's account, else the email given, else the name (case-folded)."""
     if reader_id is not None:
-        return AUTHOR_KEY_PREFIX + reader_id
+        return account_key(reader_id)
     key = (email or name).strip().casefold()
     # A name or email typed as "reader:…" must never stand for a signed-in account.
     return "typed:" + key if key.startswith(AUTHOR_KEY_PREFIX) else key

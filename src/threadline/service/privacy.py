@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from threadline.auth import permissions
-from threadline.auth.readers import AUTHOR_KEY_PREFIX, Reader
+from threadline.auth.readers import Reader, account_key
 from threadline.auth.tokens import token_matches, voter_digest
 from threadline.domain.errors import InvalidInput
 from threadline.domain.events import CommentDeleted, CommentEdited, ThreadChanged, VoteCast
@@ -206,7 +206,7 @@ def _held_comments(db: Gateway, site: Site, person: Person) -> list[HeldComment]
     if person.comment_ids:
         found.update((c.id, c) for c in db.comments_by_ids(site.id, person.comment_ids))
     if person.reader_id is not None:
-        key = AUTHOR_KEY_PREFIX + person.reader_id
+        key = account_key(person.reader_id)
         by_account = db.comments_by_reader_account(site.id, person.reader_id, key)
         found.update((c.id, c) for c in by_account)
     return [found[i] for i in sorted(found)]
@@ -335,8 +335,8 @@ def erase_in(
     # account of a signed-in reader's comments, or the one they proved by signing in.
     accounts = _unique(
         [
-            AUTHOR_KEY_PREFIX + person.reader_id if person.reader_id else None,
-            *(AUTHOR_KEY_PREFIX + c.reader_id for c in held if c.reader_id),
+            account_key(person.reader_id) if person.reader_id else None,
+            *(account_key(c.reader_id) for c in held if c.reader_id),
         ]
     )
     keys = _unique(
